@@ -1,0 +1,229 @@
+// loadConfig(env): the one place configuration is read. Returns a frozen, fully defaulted Config
+// or throws ConfigError listing every problem, one line each.
+import { readFileSync } from 'node:fs';
+import { pemSigningKey, secretSigningKey, type Algorithm, type SigningKey } from '../auth/keys';
+import type { Duration } from './duration';
+import { envSchema, type Env } from './env.schema';
+
+export interface TokenKeys {
+  readonly access: SigningKey;
+  readonly refresh: SigningKey;
+}
+
+export interface RateLimit {
+  readonly points: number;
+  readonly window: Duration;
+}
+
+export interface Config {
+  readonly env: 'development' | 'production' | 'test';
+  readonly port: number;
+  readonly host: string;
+  readonly logLevel: Env['LOG_LEVEL'];
+  /** Where the embedded database and dev keys live. */
+  readonly dataDir: string;
+  /** Unset: embedded PGlite (development only). */
+  readonly databaseUrl: string | undefined;
+  /** Unset: in-process session store (development only). */
+  readonly redisUrl: string | undefined;
+  readonly redisKeyPrefix: string;
+  readonly jwt: {
+    readonly algorithm: Algorithm;
+    /** Unset: dev keys are created under dataDir (development only). */
+    readonly keys: TokenKeys | undefined;
+    readonly issuer: string;
+    readonly audience: string;
+    readonly accessTokenTtl: Duration;
+    readonly refreshTokenTtl: Duration;
+  };
+  readonly sessions: {
+    readonly maxAge: Duration;
+    readonly refreshReuseGrace: Duration;
+    readonly refreshTokenInBody: boolean;
+  };
+  readonly cookies: {
+    readonly secure: boolean;
+    readonly sameSite: 'lax' | 'strict' | 'none';
+    readonly domain: string | undefined;
+  };
+  readonly http: {
+    readonly corsOrigins: readonly string[];
+    readonly bodyLimitBytes: number;
+    readonly trustProxy: false | number | readonly string[];
+  };
+  readonly graphql: { readonly introspection: boolean };
+  readonly argon2: { readonly memoryCost: number; readonly timeCost: number; readonly parallelism: number };
+  readonly rateLimits: {
+    readonly loginPerAccount: RateLimit;
+    readonly loginPerIp: RateLimit;
+    readonly registerPerIp: RateLimit;
+  };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type RawEnv = Record<string, string | undefined>;
+
+export function loadConfig(rawEnv: RawEnv = process.env): Config {
+  const problems: string[] = [];
+  const invalid = new Set<string>();
+  let parsed = envSchema.safeParse(rawEnv);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      invalid.add(String(issue.path[0]));
+      problems.push(`${issue.path.join('.')} ${issue.message}`);
+    }
+    // Parse again without the invalid variables, so the checks below still report every other problem.
+    parsed = envSchema.safeParse({ ...rawEnv, ...Object.fromEntries([...invalid].map((name) => [name, undefined])) });
+    if (!parsed.success) throw new ConfigError(problems);
+  }
+  const env = parsed.data;
+  /** Cross-variable checks run only on valid values: a default standing in for a bad one proves nothing. */
+  const valid = (...names: string[]) => names.every((name) => !invalid.has(name));
+  const keys = valid('JWT_ALGORITHM') ? loadKeys(env, rawEnv, problems) : undefined;
+  const production = env.NODE_ENV === 'production';
+
+  if (production) {
+    if (!env.DATABASE_URL && valid('DATABASE_URL')) problems.push('DATABASE_URL is required in production (the embedded PostgreSQL is single-instance, for development)');
+    if (!env.REDIS_URL && valid('REDIS_URL')) problems.push('REDIS_URL is required in production (the in-process session store is single-instance, for development)');
+    if (!keys && valid('JWT_ALGORITHM') && !problems.some((problem) => problem.startsWith('JWT_'))) {
+      problems.push(`signing keys are required in production: set ${keyVariables(env.JWT_ALGORITHM)} (dev keys are for development)`);
+    }
+  }
+  if (env.COOKIE_SAMESITE === 'none' && !env.COOKIE_SECURE && valid('COOKIE_SAMESITE', 'COOKIE_SECURE')) {
+    problems.push('COOKIE_SAMESITE=none requires COOKIE_SECURE=true (browsers drop such cookies otherwise)');
+  }
+  if (env.REFRESH_REUSE_GRACE.seconds > 60) {
+    problems.push('REFRESH_REUSE_GRACE must be at most 60s: it only covers browser tabs racing one refresh');
+  }
+  if (env.ACCESS_TOKEN_TTL.seconds > env.REFRESH_TOKEN_TTL.seconds && valid('ACCESS_TOKEN_TTL', 'REFRESH_TOKEN_TTL')) {
+    problems.push('ACCESS_TOKEN_TTL must not be longer than REFRESH_TOKEN_TTL');
+  }
+  if (env.REFRESH_TOKEN_TTL.seconds > env.SESSION_MAX_AGE.seconds && valid('REFRESH_TOKEN_TTL', 'SESSION_MAX_AGE')) {
+    problems.push('REFRESH_TOKEN_TTL must not be longer than SESSION_MAX_AGE');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  return deepFreeze({
+    env: env.NODE_ENV,
+    port: env.PORT,
+    host: env.HOST,
+    logLevel: env.LOG_LEVEL,
+    dataDir: env.DATA_DIR,
+    databaseUrl: env.DATABASE_URL,
+    redisUrl: env.REDIS_URL,
+    redisKeyPrefix: env.REDIS_KEY_PREFIX,
+    jwt: {
+      algorithm: env.JWT_ALGORITHM,
+      keys,
+      issuer: env.JWT_ISSUER,
+      audience: env.JWT_AUDIENCE,
+      accessTokenTtl: env.ACCESS_TOKEN_TTL,
+      refreshTokenTtl: env.REFRESH_TOKEN_TTL,
+    },
+    sessions: {
+      maxAge: env.SESSION_MAX_AGE,
+      refreshReuseGrace: env.REFRESH_REUSE_GRACE,
+      refreshTokenInBody: env.REFRESH_TOKEN_IN_BODY,
+    },
+    cookies: { secure: env.COOKIE_SECURE, sameSite: env.COOKIE_SAMESITE, domain: env.COOKIE_DOMAIN },
+    http: { corsOrigins: env.CORS_ORIGINS, bodyLimitBytes: env.BODY_LIMIT, trustProxy: env.TRUST_PROXY },
+    graphql: { introspection: env.GRAPHQL_INTROSPECTION ?? !production },
+    argon2: { memoryCost: env.ARGON2_MEMORY_COST, timeCost: env.ARGON2_TIME_COST, parallelism: env.ARGON2_PARALLELISM },
+    rateLimits: {
+      loginPerAccount: { points: env.RATE_LIMIT_LOGIN_PER_ACCOUNT, window: env.RATE_LIMIT_LOGIN_PER_ACCOUNT_WINDOW },
+      loginPerIp: { points: env.RATE_LIMIT_LOGIN_PER_IP, window: env.RATE_LIMIT_LOGIN_PER_IP_WINDOW },
+      registerPerIp: { points: env.RATE_LIMIT_REGISTER_PER_IP, window: env.RATE_LIMIT_REGISTER_PER_IP_WINDOW },
+    },
+  });
+}
+
+function keyVariables(algorithm: Algorithm): string {
+  return algorithm === 'HS256' ? 'JWT_SECRET and JWT_REFRESH_SECRET' : 'JWT_PRIVATE_KEY and JWT_REFRESH_PRIVATE_KEY (or their _FILE variants)';
+}
+
+/** Builds both key sets, or returns undefined when none is configured (dev keys then apply). */
+function loadKeys(env: Env, rawEnv: RawEnv, problems: string[]): TokenKeys | undefined {
+  const attempt = (name: string, build: () => SigningKey): SigningKey | undefined => {
+    try {
+      return build();
+    } catch (error) {
+      problems.push(`${name} ${(error as Error).message}`);
+      return undefined;
+    }
+  };
+
+  if (env.JWT_ALGORITHM === 'HS256') {
+    if (!env.JWT_SECRET && !env.JWT_REFRESH_SECRET) return undefined;
+    if (!env.JWT_SECRET || !env.JWT_REFRESH_SECRET) {
+      problems.push('JWT_SECRET and JWT_REFRESH_SECRET must be set together');
+      return undefined;
+    }
+    if (env.JWT_SECRET === env.JWT_REFRESH_SECRET) {
+      problems.push('JWT_REFRESH_SECRET must differ from JWT_SECRET, so a refresh token can never pass as an access token');
+      return undefined;
+    }
+    const access = attempt('JWT_SECRET', () => secretSigningKey(env.JWT_SECRET!));
+    const refresh = attempt('JWT_REFRESH_SECRET', () => secretSigningKey(env.JWT_REFRESH_SECRET!));
+    return access && refresh ? { access, refresh } : undefined;
+  }
+
+  const algorithm = env.JWT_ALGORITHM;
+  const pem = (name: string) => readPem(name, rawEnv, problems);
+  const accessPrivate = pem('JWT_PRIVATE_KEY');
+  const refreshPrivate = pem('JWT_REFRESH_PRIVATE_KEY');
+  const accessPublic = pem('JWT_PUBLIC_KEY');
+  const refreshPublic = pem('JWT_REFRESH_PUBLIC_KEY');
+  if (!accessPrivate && !refreshPrivate) return undefined;
+  if (!accessPrivate || !refreshPrivate) {
+    problems.push('JWT_PRIVATE_KEY and JWT_REFRESH_PRIVATE_KEY must be set together (inline PEM, base64 PEM, or *_FILE)');
+    return undefined;
+  }
+  const access = attempt('JWT_PRIVATE_KEY', () => pemSigningKey(algorithm, accessPrivate, accessPublic));
+  const refresh = attempt('JWT_REFRESH_PRIVATE_KEY', () => pemSigningKey(algorithm, refreshPrivate, refreshPublic));
+  if (access && refresh && access.kid === refresh.kid) {
+    problems.push('JWT_REFRESH_PRIVATE_KEY must differ from JWT_PRIVATE_KEY');
+    return undefined;
+  }
+  return access && refresh ? { access, refresh } : undefined;
+}
+
+/** A PEM from NAME (inline, with literal \n allowed, or base64 of the PEM) or from the file NAME_FILE. */
+function readPem(name: string, rawEnv: RawEnv, problems: string[]): string | undefined {
+  const inline = rawEnv[name]?.trim();
+  const file = rawEnv[`${name}_FILE`]?.trim();
+  if (inline && file) {
+    problems.push(`${name} and ${name}_FILE are both set: choose one`);
+    return undefined;
+  }
+  let text = inline;
+  if (file) {
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (error) {
+      problems.push(`${name}_FILE cannot be read: ${(error as NodeJS.ErrnoException).code ?? 'error'} ${file}`);
+      return undefined;
+    }
+  }
+  if (!text) return undefined;
+  if (text.includes('-----BEGIN')) return text.replace(/\\n/g, '\n');
+  const decoded = Buffer.from(text, 'base64').toString('utf8');
+  if (decoded.includes('-----BEGIN')) return decoded;
+  problems.push(`${name} must be a PEM key, inline or base64-encoded`);
+  return undefined;
+}
+
+/** Freezes plain objects and arrays all the way down; class instances stay as they are (Duration freezes itself). */
+function deepFreeze<T>(value: T): T {
+  const plain = Array.isArray(value) || (typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype);
+  if (plain) {
+    for (const child of Object.values(value as object)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,154 @@
+// The environment variables (SPEC §9) as a zod schema: each one parsed, defaulted and documented here.
+import bytes from 'bytes';
+import proxyAddr from 'proxy-addr';
+import { z } from 'zod';
+import { ALGORITHMS } from '../auth/keys';
+import { Duration } from './duration';
+
+const optionalText = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === '' ? undefined : value));
+
+const optionalBoolean = optionalText.transform((value, ctx) => {
+  if (value === undefined) return undefined;
+  const normalized = value.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(normalized)) return true;
+  if (['false', '0', 'no', 'off'].includes(normalized)) return false;
+  ctx.addIssue({ code: 'custom', message: `must be true or false (got "${value}")` });
+  return z.NEVER;
+});
+
+const boolean = (fallback: boolean) => optionalBoolean.transform((value) => value ?? fallback);
+
+const oneOf = <const T extends readonly string[]>(values: T, fallback: T[number]) =>
+  optionalText.transform((value, ctx): T[number] => {
+    if (value === undefined) return fallback;
+    const found = values.find((candidate) => candidate.toLowerCase() === value.trim().toLowerCase());
+    if (found !== undefined) return found;
+    ctx.addIssue({ code: 'custom', message: `must be one of ${values.join(', ')} (got "${value}")` });
+    return z.NEVER;
+  });
+
+const duration = (fallback: string) =>
+  optionalText.transform((value, ctx) => {
+    const parsed = Duration.parse(value ?? fallback);
+    if (parsed && parsed.seconds > 0) return parsed;
+    ctx.addIssue({ code: 'custom', message: `must be whole seconds or a number with s, m, h or d, like 15m (got "${value}")` });
+    return z.NEVER;
+  });
+
+const graceDuration = optionalText.transform((value, ctx) => {
+  const parsed = Duration.parse(value ?? '0');
+  if (parsed) return parsed;
+  ctx.addIssue({ code: 'custom', message: `must be whole seconds or a number with s, m, h or d (got "${value}")` });
+  return z.NEVER;
+});
+
+const integer = (fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) =>
+  optionalText.transform((value, ctx) => {
+    if (value === undefined) return fallback;
+    const parsed = Number(value.trim());
+    if (Number.isInteger(parsed) && parsed >= min && parsed <= max) return parsed;
+    ctx.addIssue({ code: 'custom', message: `must be a whole number from ${min} to ${max} (got "${value}")` });
+    return z.NEVER;
+  });
+
+const url = (protocols: string[]) =>
+  optionalText.transform((value, ctx) => {
+    if (value === undefined) return undefined;
+    try {
+      const parsed = new URL(value);
+      if (protocols.includes(parsed.protocol)) return value;
+    } catch {
+      // reported below
+    }
+    ctx.addIssue({ code: 'custom', message: `must be a ${protocols.join(' or ')}// URL` });
+    return z.NEVER;
+  });
+
+const origins = optionalText.transform((value, ctx) => {
+  const list = (value ?? '').split(',').map((origin) => origin.trim()).filter(Boolean);
+  for (const origin of list) {
+    let valid = false;
+    try {
+      valid = new URL(origin).origin === origin;
+    } catch {
+      valid = false;
+    }
+    if (!valid) ctx.addIssue({ code: 'custom', message: `"${origin}" is not an origin like https://app.example.com` });
+  }
+  return list;
+});
+
+const byteSize = (fallback: string) =>
+  optionalText.transform((value, ctx) => {
+    const parsed = bytes.parse(value ?? fallback);
+    if (parsed !== null && Number.isFinite(parsed) && parsed > 0) return parsed;
+    ctx.addIssue({ code: 'custom', message: `must be a size like 1mb or 512kb (got "${value}")` });
+    return z.NEVER;
+  });
+
+/** `none` (the socket's address is the client), a hop count, or a list of trusted proxy addresses/subnets. */
+const trustProxy = optionalText.transform((value, ctx): false | number | string[] => {
+  const text = (value ?? 'none').trim();
+  if (['none', 'false'].includes(text.toLowerCase())) return false;
+  if (/^\d+$/.test(text)) return Number(text);
+  const list = text.split(',').map((entry) => entry.trim()).filter(Boolean);
+  try {
+    proxyAddr.compile(list);
+    return list;
+  } catch {
+    ctx.addIssue({ code: 'custom', message: `must be none, a hop count, or addresses/subnets like loopback,10.0.0.0/8 (got "${value}")` });
+    return z.NEVER;
+  }
+});
+
+export const envSchema = z.object({
+  NODE_ENV: oneOf(['development', 'production', 'test'], 'development'),
+  PORT: integer(4000, 0, 65535),
+  HOST: optionalText.transform((value) => value ?? '0.0.0.0'),
+  LOG_LEVEL: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
+  DATA_DIR: optionalText.transform((value) => value ?? '.data'),
+  DATABASE_URL: url(['postgres:', 'postgresql:']),
+  REDIS_URL: url(['redis:', 'rediss:']),
+  REDIS_KEY_PREFIX: optionalText
+    .transform((value) => value ?? 'portcullis:')
+    .refine((value) => !/[{}\s]/.test(value), 'must not contain braces or spaces (they are Redis Cluster hash tags)'),
+  JWT_ALGORITHM: oneOf(ALGORITHMS, 'HS256'),
+  JWT_SECRET: optionalText,
+  JWT_REFRESH_SECRET: optionalText,
+  JWT_PRIVATE_KEY: optionalText,
+  JWT_PRIVATE_KEY_FILE: optionalText,
+  JWT_PUBLIC_KEY: optionalText,
+  JWT_PUBLIC_KEY_FILE: optionalText,
+  JWT_REFRESH_PRIVATE_KEY: optionalText,
+  JWT_REFRESH_PRIVATE_KEY_FILE: optionalText,
+  JWT_REFRESH_PUBLIC_KEY: optionalText,
+  JWT_REFRESH_PUBLIC_KEY_FILE: optionalText,
+  JWT_ISSUER: optionalText.transform((value) => value ?? 'portcullis'),
+  JWT_AUDIENCE: optionalText.transform((value) => value ?? 'portcullis'),
+  ACCESS_TOKEN_TTL: duration('15m'),
+  REFRESH_TOKEN_TTL: duration('7d'),
+  SESSION_MAX_AGE: duration('30d'),
+  REFRESH_REUSE_GRACE: graceDuration,
+  REFRESH_TOKEN_IN_BODY: boolean(true),
+  COOKIE_SECURE: boolean(true),
+  COOKIE_SAMESITE: oneOf(['lax', 'strict', 'none'], 'lax'),
+  COOKIE_DOMAIN: optionalText,
+  CORS_ORIGINS: origins,
+  BODY_LIMIT: byteSize('1mb'),
+  TRUST_PROXY: trustProxy,
+  GRAPHQL_INTROSPECTION: optionalBoolean,
+  ARGON2_MEMORY_COST: integer(19_456, 19_456, 4_194_304),
+  ARGON2_TIME_COST: integer(2, 2, 100),
+  ARGON2_PARALLELISM: integer(1, 1, 16),
+  RATE_LIMIT_LOGIN_PER_ACCOUNT: integer(5, 1),
+  RATE_LIMIT_LOGIN_PER_ACCOUNT_WINDOW: duration('15m'),
+  RATE_LIMIT_LOGIN_PER_IP: integer(50, 1),
+  RATE_LIMIT_LOGIN_PER_IP_WINDOW: duration('15m'),
+  RATE_LIMIT_REGISTER_PER_IP: integer(20, 1),
+  RATE_LIMIT_REGISTER_PER_IP_WINDOW: duration('1h'),
+});
+
+export type Env = z.output<typeof envSchema>;
