@@ -1,0 +1,106 @@
+// Applies prisma/migrations/*/migration.sql without Prisma's native engine, recording each in a
+// _prisma_migrations table shaped as Prisma's own, so `prisma migrate deploy` agrees with it later.
+import { createHash, randomUUID } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+
+/** The advisory-lock key `prisma migrate` uses, so our runner and Prisma's exclude each other. */
+const MIGRATION_LOCK_KEY = 72707369;
+
+const CREATE_MIGRATIONS_TABLE = `
+CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
+  "id"                  VARCHAR(36) PRIMARY KEY NOT NULL,
+  "checksum"            VARCHAR(64) NOT NULL,
+  "finished_at"         TIMESTAMPTZ,
+  "migration_name"      VARCHAR(255) NOT NULL,
+  "logs"                TEXT,
+  "rolled_back_at"      TIMESTAMPTZ,
+  "started_at"          TIMESTAMPTZ NOT NULL DEFAULT now(),
+  "applied_steps_count" INTEGER NOT NULL DEFAULT 0
+)`;
+
+export interface Migration {
+  name: string;
+  sql: string;
+  checksum: string;
+}
+
+export function findMigrationsDir(from = __dirname): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, 'prisma', 'migrations');
+    if (existsSync(candidate)) return candidate;
+    if (path.dirname(dir) === dir) throw new Error('prisma/migrations not found above ' + from);
+  }
+}
+
+export function readMigrations(dir = findMigrationsDir()): Migration[] {
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && existsSync(path.join(dir, entry.name, 'migration.sql')))
+    .map((entry) => entry.name)
+    .sort()
+    .map((name) => {
+      const sql = readFileSync(path.join(dir, name, 'migration.sql'), 'utf8');
+      return { name, sql, checksum: createHash('sha256').update(sql).digest('hex') };
+    });
+}
+
+/**
+ * Migrates the database at `connectionString` over a connection of its own: the app's pool has a
+ * 2 s query time-out meant for requests, which an index build or a wait for the lock would exceed.
+ */
+export async function migrateDatabase(connectionString: string): Promise<string[]> {
+  const pool = new pg.Pool({ connectionString, max: 1, connectionTimeoutMillis: 5_000 });
+  try {
+    return await migrate(pool);
+  } finally {
+    await pool.end();
+  }
+}
+
+/** Applies pending migrations in order, each in its own transaction; returns the names applied. */
+export async function migrate(pool: pg.Pool, migrations = readMigrations()): Promise<string[]> {
+  const client = await pool.connect();
+  const applied: string[] = [];
+  try {
+    await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    await client.query(CREATE_MIGRATIONS_TABLE);
+    const { rows } = await client.query<{ migration_name: string; checksum: string; finished_at: Date | null }>(
+      'SELECT migration_name, checksum, finished_at FROM "_prisma_migrations" WHERE rolled_back_at IS NULL',
+    );
+    // Our runner records a migration only once it committed; an unfinished row is a failed
+    // `prisma migrate deploy`, which Prisma itself refuses to go past (P3009). So do we.
+    const failed = rows.find((row) => row.finished_at === null);
+    if (failed) {
+      throw new Error(`migration ${failed.migration_name} failed earlier: resolve it with \`prisma migrate resolve\` before starting`);
+    }
+    const done = new Map(rows.map((row) => [row.migration_name, row.checksum]));
+    for (const migration of migrations) {
+      const recorded = done.get(migration.name);
+      if (recorded !== undefined) {
+        if (recorded !== migration.checksum) {
+          throw new Error(`migration ${migration.name} was edited after it was applied (checksum differs)`);
+        }
+        continue;
+      }
+      await client.query('BEGIN');
+      try {
+        await client.query(migration.sql);
+        await client.query(
+          `INSERT INTO "_prisma_migrations" (id, checksum, migration_name, started_at, finished_at, applied_steps_count)
+           VALUES ($1, $2, $3, now(), now(), 1)`,
+          [randomUUID(), migration.checksum, migration.name],
+        );
+        await client.query('COMMIT');
+      } catch (error) {
+        await client.query('ROLLBACK');
+        throw new Error(`migration ${migration.name} failed: ${(error as Error).message}`, { cause: error });
+      }
+      applied.push(migration.name);
+    }
+  } finally {
+    await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
+    client.release();
+  }
+  return applied;
+}
