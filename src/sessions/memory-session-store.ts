@@ -1,0 +1,87 @@
+// Sessions in this process's memory: the embedded development default (single instance only).
+// Each method runs synchronously to completion, which makes rotation as atomic as the Redis script.
+import type { Rotation, RotationResult, Session, SessionStore } from './session-store';
+
+interface Entry {
+  session: Session;
+  previousJtiHash?: string;
+  rotatedAt?: number;
+  expiresAtMs: number;
+}
+
+export class MemorySessionStore implements SessionStore {
+  private readonly sessions = new Map<string, Entry>();
+
+  constructor(private readonly nowMs: () => number = Date.now) {}
+
+  async create(session: Session, ttlSeconds: number): Promise<void> {
+    this.sessions.set(session.id, { session: { ...session }, expiresAtMs: this.nowMs() + ttlSeconds * 1000 });
+  }
+
+  async ownerOf(sessionId: string, userId: string): Promise<string | null> {
+    return this.live(sessionId, userId)?.session.userId ?? null;
+  }
+
+  async get(sessionId: string, userId: string): Promise<Session | null> {
+    const entry = this.live(sessionId, userId);
+    return entry ? { ...entry.session } : null;
+  }
+
+  async rotate(rotation: Rotation): Promise<RotationResult> {
+    const entry = this.live(rotation.sessionId, rotation.userId);
+    if (!entry) return { outcome: 'missing' };
+    if (entry.session.refreshJtiHash === rotation.presentedJtiHash) {
+      const ttlSeconds = Math.min(rotation.refreshTtlSeconds, entry.session.expiresAt - rotation.now);
+      if (ttlSeconds <= 0) {
+        this.sessions.delete(rotation.sessionId);
+        return { outcome: 'missing' };
+      }
+      entry.previousJtiHash = rotation.presentedJtiHash;
+      entry.rotatedAt = rotation.now;
+      entry.session = {
+        ...entry.session,
+        refreshJtiHash: rotation.nextJtiHash,
+        lastUsedAt: rotation.now,
+        ip: rotation.ip,
+        userAgent: rotation.userAgent,
+      };
+      entry.expiresAtMs = this.nowMs() + ttlSeconds * 1000;
+      return { outcome: 'rotated', ttlSeconds };
+    }
+    const withinGrace =
+      entry.previousJtiHash === rotation.presentedJtiHash && rotation.now - (entry.rotatedAt ?? 0) < rotation.graceSeconds;
+    if (withinGrace) return { outcome: 'grace' };
+    this.sessions.delete(rotation.sessionId);
+    return { outcome: 'reused' };
+  }
+
+  async revoke(sessionId: string, userId: string): Promise<void> {
+    if (this.live(sessionId, userId)) this.sessions.delete(sessionId);
+  }
+
+  async revokeAll(userId: string): Promise<number> {
+    let live = 0;
+    for (const [id, entry] of this.sessions) {
+      if (entry.session.userId !== userId) continue;
+      if (entry.expiresAtMs > this.nowMs()) live += 1;
+      this.sessions.delete(id);
+    }
+    return live;
+  }
+
+  async ping(): Promise<void> {}
+
+  async close(): Promise<void> {
+    this.sessions.clear();
+  }
+
+  private live(sessionId: string, userId: string): Entry | undefined {
+    const entry = this.sessions.get(sessionId);
+    if (!entry) return undefined;
+    if (entry.expiresAtMs <= this.nowMs()) {
+      this.sessions.delete(sessionId);
+      return undefined;
+    }
+    return entry.session.userId === userId ? entry : undefined;
+  }
+}

@@ -1,0 +1,61 @@
+// What the auth service needs from session storage (SPEC §7). Implemented by Redis and, for the
+// embedded development mode, in process; both pass test/integration/session-store.contract.ts.
+import { createHash, randomBytes } from 'node:crypto';
+
+export interface Session {
+  id: string;
+  userId: string;
+  /** SHA-256 of the current refresh token's jti: Redis never holds a usable token. */
+  refreshJtiHash: string;
+  createdAt: number;
+  lastUsedAt: number;
+  /** Hard end of the session (createdAt + SESSION_MAX_AGE), seconds since the epoch. */
+  expiresAt: number;
+  ip: string;
+  userAgent: string;
+}
+
+export interface Rotation {
+  sessionId: string;
+  userId: string;
+  presentedJtiHash: string;
+  nextJtiHash: string;
+  now: number;
+  /** REFRESH_TOKEN_TTL: the session slides this far, but never past its expiresAt. */
+  refreshTtlSeconds: number;
+  /** Seconds after a rotation in which the previous token is refused without revoking. */
+  graceSeconds: number;
+  ip: string;
+  userAgent: string;
+}
+
+/**
+ * - rotated: the presented token was current and has been replaced;
+ * - grace: the presented token was replaced less than REFRESH_REUSE_GRACE ago (refused, session kept);
+ * - reused: the presented token was replaced earlier, so it was stolen or replayed: the session is revoked;
+ * - missing: no such session for that user (expired, revoked or never existed).
+ */
+export type RotationResult =
+  | { outcome: 'rotated'; /** seconds the session now lives */ ttlSeconds: number }
+  | { outcome: 'grace' | 'reused' | 'missing' };
+
+export interface SessionStore {
+  create(session: Session, ttlSeconds: number): Promise<void>;
+  /** The owner of a live session, or null: the hot-path check behind every authenticated request. */
+  ownerOf(sessionId: string, userId: string): Promise<string | null>;
+  get(sessionId: string, userId: string): Promise<Session | null>;
+  rotate(rotation: Rotation): Promise<RotationResult>;
+  revoke(sessionId: string, userId: string): Promise<void>;
+  /** Revokes every session of the user; returns how many were live. */
+  revokeAll(userId: string): Promise<number>;
+  /** Throws when the store cannot be reached. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const newSessionId = (): string => randomBytes(16).toString('base64url');
+
+export const hashTokenId = (jti: string): string => createHash('sha256').update(jti).digest('base64url');
+
+/** User agents are stored for display only; bound their size. */
+export const MAX_USER_AGENT_LENGTH = 256;

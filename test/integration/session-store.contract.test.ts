@@ -1,0 +1,309 @@
+// The SessionStore contract (src/sessions/session-store.ts), run against RedisSessionStore on the real
+// Redis (when there is one) and MemorySessionStore: both must behave exactly alike.
+import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { createRedis, waitForRedis } from '../../src/infra/redis';
+import { MemorySessionStore } from '../../src/sessions/memory-session-store';
+import { RedisSessionStore } from '../../src/sessions/redis-session-store';
+import { hashTokenId, newSessionId, type Rotation, type Session, type SessionStore } from '../../src/sessions/session-store';
+
+const REFRESH_TTL = 60;
+const MAX_AGE = 100;
+
+const newUserId = (): string => `user-${randomBytes(6).toString('hex')}`;
+const newHash = (): string => hashTokenId(randomBytes(16).toString('base64url'));
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function newSession(overrides: Partial<Session> = {}): Session {
+  const now = Math.floor(Date.now() / 1000);
+  return {
+    id: newSessionId(),
+    userId: newUserId(),
+    refreshJtiHash: newHash(),
+    createdAt: now,
+    lastUsedAt: now,
+    expiresAt: now + MAX_AGE,
+    ip: '203.0.113.7',
+    userAgent: 'contract-test',
+    ...overrides,
+  };
+}
+
+function rotationOf(session: Session, overrides: Partial<Rotation> = {}): Rotation {
+  return {
+    sessionId: session.id,
+    userId: session.userId,
+    presentedJtiHash: session.refreshJtiHash,
+    nextJtiHash: newHash(),
+    now: session.createdAt,
+    refreshTtlSeconds: REFRESH_TTL,
+    graceSeconds: 0,
+    ip: '198.51.100.1',
+    userAgent: 'rotating-agent',
+    ...overrides,
+  };
+}
+
+export function sessionStoreContract(name: string, makeStore: () => Promise<SessionStore>): void {
+  describe(`${name} (SessionStore contract)`, () => {
+    let store: SessionStore;
+    beforeAll(async () => {
+      store = await makeStore();
+    });
+    afterAll(async () => {
+      await store.close();
+    });
+
+    async function created(overrides: Partial<Session> = {}, ttlSeconds = REFRESH_TTL): Promise<Session> {
+      const session = newSession(overrides);
+      await store.create(session, ttlSeconds);
+      return session;
+    }
+
+    it('answers ping while reachable', async () => {
+      await expect(store.ping()).resolves.toBeUndefined();
+    });
+
+    it('returns a created session from get and its owner from ownerOf', async () => {
+      const session = await created();
+
+      expect(await store.get(session.id, session.userId)).toEqual(session);
+      expect(await store.ownerOf(session.id, session.userId)).toBe(session.userId);
+    });
+
+    it('answers null from get and ownerOf for another user or an unknown session', async () => {
+      const session = await created();
+
+      expect(await store.ownerOf(session.id, newUserId())).toBeNull();
+      expect(await store.get(session.id, newUserId())).toBeNull();
+      expect(await store.ownerOf(newSessionId(), session.userId)).toBeNull();
+      expect(await store.get(newSessionId(), session.userId)).toBeNull();
+    });
+
+    it('rotates the current token: the next hash becomes current and the session slides by the refresh ttl', async () => {
+      const session = await created();
+      const rotation = rotationOf(session, { now: session.createdAt + 5 });
+
+      expect(await store.rotate(rotation)).toEqual({ outcome: 'rotated', ttlSeconds: REFRESH_TTL });
+
+      expect(await store.get(session.id, session.userId)).toEqual({
+        ...session,
+        refreshJtiHash: rotation.nextJtiHash,
+        lastUsedAt: rotation.now,
+        ip: rotation.ip,
+        userAgent: rotation.userAgent,
+      });
+      expect(await store.ownerOf(session.id, session.userId)).toBe(session.userId);
+    });
+
+    it('answers grace for the previous token inside the grace window and keeps the session and its current token', async () => {
+      const session = await created();
+      const rotation = rotationOf(session, { graceSeconds: 10 });
+      await store.rotate(rotation);
+
+      const replay = rotationOf(session, { graceSeconds: 10, now: rotation.now + 9 });
+      expect(await store.rotate(replay)).toEqual({ outcome: 'grace' });
+
+      expect((await store.get(session.id, session.userId))?.refreshJtiHash).toBe(rotation.nextJtiHash);
+      expect(await store.rotate(rotationOf({ ...session, refreshJtiHash: rotation.nextJtiHash }, { now: rotation.now + 9 }))).toEqual({
+        outcome: 'rotated',
+        ttlSeconds: REFRESH_TTL,
+      });
+    });
+
+    it('answers reused for the previous token once the grace window has passed and revokes the session', async () => {
+      const session = await created();
+      const rotation = rotationOf(session, { graceSeconds: 10 });
+      await store.rotate(rotation);
+
+      expect(await store.rotate(rotationOf(session, { graceSeconds: 10, now: rotation.now + 10 }))).toEqual({ outcome: 'reused' });
+
+      expect(await store.get(session.id, session.userId)).toBeNull();
+      expect(await store.ownerOf(session.id, session.userId)).toBeNull();
+    });
+
+    it('answers reused for the previous token at once when there is no grace window', async () => {
+      const session = await created();
+      await store.rotate(rotationOf(session));
+
+      expect(await store.rotate(rotationOf(session))).toEqual({ outcome: 'reused' });
+
+      expect(await store.get(session.id, session.userId)).toBeNull();
+    });
+
+    it('answers reused for a token that was never current and revokes the session', async () => {
+      const session = await created();
+
+      expect(await store.rotate(rotationOf(session, { presentedJtiHash: newHash(), graceSeconds: 10 }))).toEqual({ outcome: 'reused' });
+
+      expect(await store.get(session.id, session.userId)).toBeNull();
+    });
+
+    it('answers missing for an unknown, revoked or another user\'s session, and leaves the real owner\'s session alone', async () => {
+      const session = await created();
+
+      expect(await store.rotate(rotationOf(session, { userId: newUserId() }))).toEqual({ outcome: 'missing' });
+      expect(await store.rotate(rotationOf(session, { sessionId: newSessionId() }))).toEqual({ outcome: 'missing' });
+      expect(await store.get(session.id, session.userId)).toEqual(session);
+
+      await store.revoke(session.id, session.userId);
+      expect(await store.rotate(rotationOf(session))).toEqual({ outcome: 'missing' });
+    });
+
+    it('never extends a session past its expiresAt, and answers missing once past it', async () => {
+      const session = await created();
+      const late = rotationOf(session, { now: session.expiresAt - 40 });
+
+      expect(await store.rotate(late)).toEqual({ outcome: 'rotated', ttlSeconds: 40 });
+
+      const tooLate = rotationOf({ ...session, refreshJtiHash: late.nextJtiHash }, { now: session.expiresAt });
+      expect(await store.rotate(tooLate)).toEqual({ outcome: 'missing' });
+      expect(await store.get(session.id, session.userId)).toBeNull();
+    });
+
+    it('revokes one session and ignores a revoke naming another user', async () => {
+      const session = await created();
+      const sibling = await created({ userId: session.userId });
+
+      await store.revoke(session.id, newUserId());
+      expect(await store.ownerOf(session.id, session.userId)).toBe(session.userId);
+
+      await store.revoke(session.id, session.userId);
+      expect(await store.get(session.id, session.userId)).toBeNull();
+      expect(await store.ownerOf(session.id, session.userId)).toBeNull();
+      expect(await store.ownerOf(sibling.id, session.userId)).toBe(session.userId);
+      await expect(store.revoke(session.id, session.userId)).resolves.toBeUndefined();
+    });
+
+    it('revokes all sessions of one user, returns how many were live, and leaves other users alone', async () => {
+      const userId = newUserId();
+      const sessions = [await created({ userId }), await created({ userId }), await created({ userId })];
+      await store.revoke(sessions[0]!.id, userId);
+      const other = await created();
+
+      expect(await store.revokeAll(userId)).toBe(2);
+
+      for (const session of sessions) expect(await store.get(session.id, userId)).toBeNull();
+      expect(await store.get(other.id, other.userId)).toEqual(other);
+      expect(await store.revokeAll(userId)).toBe(0);
+    });
+
+    it('lets a session lapse after its ttl and no longer counts it as live', async () => {
+      const userId = newUserId();
+      const brief = await created({ userId }, 1);
+      const lasting = await created({ userId });
+
+      await sleep(1_100);
+
+      expect(await store.get(brief.id, userId)).toBeNull();
+      expect(await store.ownerOf(brief.id, userId)).toBeNull();
+      expect(await store.rotate(rotationOf(brief))).toEqual({ outcome: 'missing' });
+      expect(await store.revokeAll(userId)).toBe(1);
+      expect(await store.get(lasting.id, userId)).toBeNull();
+    });
+
+    it('lets exactly one of 20 concurrent rotations with one presented token rotate; without grace the rest revoke the session', async () => {
+      const session = await created();
+
+      const results = await Promise.all(Array.from({ length: 20 }, () => store.rotate(rotationOf(session))));
+
+      expect(results.filter((result) => result.outcome === 'rotated')).toHaveLength(1);
+      for (const result of results.filter((candidate) => candidate.outcome !== 'rotated')) {
+        expect(['reused', 'missing']).toContain(result.outcome);
+      }
+      expect(results.filter((result) => result.outcome === 'reused').length).toBeGreaterThanOrEqual(1);
+      expect(await store.get(session.id, session.userId)).toBeNull();
+    });
+
+    it('lets exactly one of 20 concurrent rotations rotate; inside a grace window the rest answer grace and the winner keeps the session', async () => {
+      const session = await created();
+      const rotations = Array.from({ length: 20 }, () => rotationOf(session, { graceSeconds: 10 }));
+
+      const results = await Promise.all(rotations.map((rotation) => store.rotate(rotation)));
+
+      const winner = results.findIndex((result) => result.outcome === 'rotated');
+      expect(winner).toBeGreaterThanOrEqual(0);
+      expect(results.filter((result) => result.outcome === 'grace')).toHaveLength(19);
+      expect((await store.get(session.id, session.userId))?.refreshJtiHash).toBe(rotations[winner]!.nextJtiHash);
+    });
+  });
+}
+
+const redisUrl = process.env.PORTCULLIS_TEST_REDIS;
+const redisPrefix = `portcullis-test:contract-${randomBytes(6).toString('hex')}:`;
+
+async function connectedRedis(url: string): Promise<Redis> {
+  const redis = createRedis(url);
+  if (!(await waitForRedis(redis, 5_000))) throw new Error(`Redis at ${url} did not answer`);
+  return redis;
+}
+
+sessionStoreContract('MemorySessionStore', async () => new MemorySessionStore());
+
+if (redisUrl) {
+  sessionStoreContract('RedisSessionStore', async () => new RedisSessionStore(await connectedRedis(redisUrl), redisPrefix));
+
+  /** The Redis Cluster key slot: CRC16/XMODEM of the hash tag (or the whole key) modulo 16384. */
+  function keySlot(key: string): number {
+    const open = key.indexOf('{');
+    const close = open === -1 ? -1 : key.indexOf('}', open + 1);
+    const hashed = close > open + 1 ? key.slice(open + 1, close) : key;
+    let crc = 0;
+    for (const byte of Buffer.from(hashed, 'utf8')) {
+      crc ^= byte << 8;
+      for (let bit = 0; bit < 8; bit += 1) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+    }
+    return crc % 16384;
+  }
+
+  describe('RedisSessionStore key layout', () => {
+    let redis: Redis;
+    let store: RedisSessionStore;
+    beforeAll(async () => {
+      redis = await connectedRedis(redisUrl);
+      store = new RedisSessionStore(await connectedRedis(redisUrl), redisPrefix);
+    });
+    afterAll(async () => {
+      const keys = await redis.keys(`${redisPrefix}*`);
+      if (keys.length > 0) await redis.del(...keys);
+      await store.close();
+      await redis.quit();
+    });
+
+    it('puts every key of one user under one hash tag, so that its scripts touch a single Cluster slot', async () => {
+      expect(keySlot('123456789')).toBe(12739); // the CRC16 check value from the Redis Cluster specification
+      const userId = newUserId();
+      const first = newSession({ userId });
+      const second = newSession({ userId });
+      await store.create(first, REFRESH_TTL);
+      await store.create(second, REFRESH_TTL);
+      await store.rotate(rotationOf(first));
+
+      const keys = await redis.keys(`${redisPrefix}*${userId}*`);
+
+      expect(keys).toHaveLength(3); // two sessions and the user's index
+      for (const key of keys) {
+        expect(key.startsWith(redisPrefix)).toBe(true);
+        expect(key.split(`{${userId}}`)).toHaveLength(2);
+        expect(key.indexOf('{')).toBe(redisPrefix.length);
+        expect(keySlot(key)).toBe(keySlot(`{${userId}}`));
+      }
+    });
+
+    it('gives the session keys a TTL that follows the rotation and the user index one that covers them', async () => {
+      const session = newSession();
+      await store.create(session, REFRESH_TTL);
+      const keys = await redis.keys(`${redisPrefix}*${session.userId}*`);
+      const sessionKey = keys.find((key) => key.endsWith(session.id))!;
+      const indexKey = keys.find((key) => key !== sessionKey)!;
+      expect(await redis.ttl(sessionKey)).toBeGreaterThan(REFRESH_TTL - 5);
+
+      await store.rotate(rotationOf(session, { now: session.expiresAt - 30 }));
+
+      const sessionTtl = await redis.ttl(sessionKey);
+      expect(sessionTtl).toBeGreaterThan(25);
+      expect(sessionTtl).toBeLessThanOrEqual(30);
+      expect(await redis.ttl(indexKey)).toBeGreaterThanOrEqual(sessionTtl);
+    });
+  });
+}
