@@ -1,0 +1,130 @@
+import 'reflect-metadata';
+// createApp(config, deps): wires the services once and serves them over HTTP. Tests start exactly this.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer } from '@apollo/server';
+import { expressMiddleware } from '@as-integrations/express5';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import cookieParser from 'cookie-parser';
+import cors from 'cors';
+import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
+import type { Logger } from 'pino';
+import { AuthService } from './auth/auth.service';
+import { Argon2PasswordHasher, type PasswordHasher } from './auth/password';
+import { systemClock, TokenService, type Clock } from './auth/tokens';
+import type { Config, TokenKeys } from './config/config';
+import { createContextBuilder, type Context } from './context';
+import { createErrorFormatter, ErrorCode } from './errors';
+import type { Database } from './infra/database';
+import { healthRouter } from './infra/health';
+import { buildAppSchema } from './schema';
+import type { SessionStore } from './sessions/session-store';
+import { PrismaUserRepository } from './users/user.repository';
+
+export interface AppDeps {
+  database: Database;
+  sessions: SessionStore;
+  keys: TokenKeys;
+  logger: Logger;
+  clock?: Clock;
+  hasher?: PasswordHasher;
+}
+
+export interface App {
+  readonly server: http.Server;
+  /** Starts listening; port 0 picks a free port. Resolves to the GraphQL URL. */
+  listen(port?: number, host?: string): Promise<string>;
+  /** Stops accepting requests and waits for in-flight ones; the stores are the caller's to close. */
+  close(): Promise<void>;
+}
+
+export async function createApp(config: Config, deps: AppDeps): Promise<App> {
+  const clock = deps.clock ?? systemClock;
+  const hasher = deps.hasher ?? new Argon2PasswordHasher(config.argon2);
+  await hasher.verifyDummy('warm-up'); // the dummy hash exists before the first unknown-email login
+  const tokens = new TokenService(deps.keys, config.jwt, clock);
+  const auth = new AuthService({
+    users: new PrismaUserRepository(deps.database.prisma),
+    sessions: deps.sessions,
+    hasher,
+    tokens,
+    clock,
+    logger: deps.logger,
+    settings: { refreshTokenTtl: config.jwt.refreshTokenTtl, ...config.sessions },
+  });
+
+  const expressApp = express();
+  const server = http.createServer(expressApp);
+  const apollo = new ApolloServer<Context>({
+    schema: await buildAppSchema({ auth, refreshTokenInBody: config.sessions.refreshTokenInBody }),
+    introspection: config.graphql.introspection,
+    csrfPrevention: true,
+    stopOnTerminationSignals: false, // main.ts owns shutdown: drain HTTP, then close the stores
+    allowBatchedHttpRequests: false,
+    includeStacktraceInErrorResponses: config.env === 'development',
+    logger: deps.logger,
+    formatError: createErrorFormatter(deps.logger, config.env === 'development'),
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer: server }),
+      config.env === 'production'
+        ? ApolloServerPluginLandingPageDisabled()
+        : ApolloServerPluginLandingPageLocalDefault({ includeCookies: true }),
+    ],
+  });
+  await apollo.start();
+
+  expressApp.disable('x-powered-by');
+  expressApp.set('trust proxy', config.http.trustProxy);
+  expressApp.use(healthRouter({ postgres: () => deps.database.ping(), redis: () => deps.sessions.ping() }));
+  expressApp.use(
+    '/graphql',
+    cors({ origin: [...config.http.corsOrigins], credentials: true }),
+    requireJsonBody,
+    express.json({ limit: config.http.bodyLimitBytes }),
+    cookieParser(),
+    expressMiddleware(apollo, {
+      context: createContextBuilder({ auth, cookieSettings: config.cookies, logger: deps.logger }),
+    }),
+  );
+  expressApp.use(bodyErrorHandler(deps.logger));
+
+  return {
+    server,
+    listen: (port = config.port, host = config.host) =>
+      new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          const address = server.address() as AddressInfo;
+          const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+          resolve(`http://${shownHost}:${address.port}/graphql`);
+        });
+      }),
+    close: () => apollo.stop(),
+  };
+}
+
+/**
+ * A POST must carry JSON (SPEC §3): anything else answers 415 before Apollo sees it. That also covers
+ * the text/plain and form bodies a browser sends cross-site without a preflight (CSRF).
+ */
+const requireJsonBody: RequestHandler = (request, response, next) => {
+  if (request.method !== 'POST' || request.is('application/json')) return next();
+  response.status(415).json({
+    errors: [{ message: 'POST /graphql needs Content-Type: application/json', extensions: { code: 'BAD_REQUEST' } }],
+  });
+};
+
+/** Body-parser failures (too large, malformed JSON) answer in GraphQL's error shape, without internals. */
+function bodyErrorHandler(logger: Logger): ErrorRequestHandler {
+  return (error: { status?: unknown }, _request, response, next) => {
+    if (response.headersSent) return next(error);
+    const status = typeof error?.status === 'number' && error.status >= 400 && error.status < 500 ? error.status : 500;
+    if (status === 500) logger.error({ err: error }, 'unhandled HTTP error');
+    const message =
+      status === 413 ? 'Request body is too large' : status === 500 ? 'Internal server error' : 'Malformed request body';
+    const code = status === 500 ? ErrorCode.INTERNAL_SERVER_ERROR : 'BAD_REQUEST';
+    response.status(status).json({ errors: [{ message, extensions: { code } }] });
+  };
+}

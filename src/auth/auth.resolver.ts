@@ -1,0 +1,53 @@
+import { Arg, Ctx, Mutation, Resolver } from 'type-graphql';
+import type { Context } from '../context';
+import { AuthPayload } from './auth-payload.type';
+import { LoginInput, RegisterInput } from './auth.input';
+import type { AuthResult, AuthService } from './auth.service';
+
+@Resolver()
+export class AuthResolver {
+  constructor(
+    private readonly auth: AuthService,
+    private readonly refreshTokenInBody: boolean,
+  ) {}
+
+  @Mutation(() => AuthPayload, { description: 'Creates the user and logs in.' })
+  async register(@Arg('input', () => RegisterInput) input: RegisterInput, @Ctx() ctx: Context): Promise<AuthPayload> {
+    return this.issue(await this.auth.register(input, ctx.client), ctx);
+  }
+
+  @Mutation(() => AuthPayload)
+  async login(@Arg('input', () => LoginInput) input: LoginInput, @Ctx() ctx: Context): Promise<AuthPayload> {
+    return this.issue(await this.auth.login(input, ctx.client), ctx);
+  }
+
+  @Mutation(() => AuthPayload, { description: 'Rotates the refresh token given here, else the refresh_token cookie.' })
+  async refresh(
+    @Arg('refreshToken', () => String, { nullable: true }) refreshToken: string | null,
+    @Ctx() ctx: Context,
+  ): Promise<AuthPayload> {
+    return this.issue(await this.auth.refresh(refreshToken ?? ctx.refreshCookie, ctx.client), ctx);
+  }
+
+  @Mutation(() => Boolean, { description: 'Ends the current session, or every session of the user. Idempotent.' })
+  async logout(
+    @Arg('allSessions', () => Boolean, { defaultValue: false }) allSessions: boolean,
+    @Ctx() ctx: Context,
+  ): Promise<boolean> {
+    await this.auth.logout({ viewer: ctx.viewer, refreshToken: ctx.refreshCookie, allSessions });
+    ctx.cookies.clear();
+    return true;
+  }
+
+  private issue(result: AuthResult, ctx: Context): AuthPayload {
+    ctx.cookies.set(result);
+    ctx.signedInUserId = result.user.id;
+    return {
+      user: result.user,
+      accessToken: result.accessToken.token,
+      refreshToken: this.refreshTokenInBody ? result.refreshToken.token : null,
+      tokenType: 'Bearer',
+      expiresIn: result.expiresIn,
+    };
+  }
+}

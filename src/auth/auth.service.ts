@@ -1,0 +1,199 @@
+// Register, login, refresh, logout and request authentication (SPEC §4–§7). Depends only on
+// interfaces: UserRepository, SessionStore, PasswordHasher, TokenService.
+import type { Logger } from 'pino';
+import type { Config } from '../config/config';
+import { ForbiddenError, INVALID_CREDENTIALS, UnauthenticatedError } from '../errors';
+import { hashTokenId, MAX_USER_AGENT_LENGTH, newSessionId, type SessionStore } from '../sessions/session-store';
+import type { UserRecord, UserRepository } from '../users/user';
+import { codePoints, normalizeEmail, parseRegisterInput, PASSWORD_MAX } from './auth.validation';
+import type { PasswordHasher } from './password';
+import { InvalidTokenError, newTokenId, type Clock, type IssuedToken, type TokenService } from './tokens';
+import type { Viewer } from './viewer';
+
+export interface ClientInfo {
+  ip: string;
+  userAgent: string;
+}
+
+export interface AuthResult {
+  user: UserRecord;
+  accessToken: IssuedToken;
+  refreshToken: IssuedToken;
+  /** Access-token lifetime in seconds. */
+  expiresIn: number;
+}
+
+/** A request either has a viewer or is anonymous, with the reason kept for logs. */
+export type Authentication = { viewer: Viewer } | { viewer: null; reason: string };
+
+export interface AuthServiceDeps {
+  users: UserRepository;
+  sessions: SessionStore;
+  hasher: PasswordHasher;
+  tokens: TokenService;
+  clock: Clock;
+  logger: Logger;
+  settings: Pick<Config['jwt'], 'refreshTokenTtl'> & Pick<Config['sessions'], 'maxAge' | 'refreshReuseGrace'>;
+}
+
+export class AuthService {
+  constructor(private readonly deps: AuthServiceDeps) {}
+
+  async register(input: { email: string; password: string; name: string }, client: ClientInfo): Promise<AuthResult> {
+    const data = parseRegisterInput(input);
+    const passwordHash = await this.deps.hasher.hash(data.password);
+    const user = await this.deps.users.create({ email: data.email, name: data.name, passwordHash });
+    try {
+      return await this.startSession(user, client);
+    } catch (error) {
+      // No session, no account: the client saw a failure, so a retry must be able to register again.
+      await this.deps.users.delete(user.id).catch((cleanup: unknown) => {
+        this.deps.logger.error({ err: cleanup, userId: user.id }, 'could not remove a user whose first session failed');
+      });
+      throw error;
+    }
+  }
+
+  async login(input: { email: string; password: string }, client: ClientInfo): Promise<AuthResult> {
+    const { users, hasher } = this.deps;
+    // Over-long passwords are refused before any hashing: they cannot have been registered.
+    if (codePoints(input.password) > PASSWORD_MAX) throw new UnauthenticatedError(INVALID_CREDENTIALS);
+    const user = await users.findByEmail(normalizeEmail(input.email));
+    if (!user) {
+      await hasher.verifyDummy(input.password); // unknown emails cost the same time as wrong passwords
+      throw new UnauthenticatedError(INVALID_CREDENTIALS);
+    }
+    if (!(await hasher.verify(user.passwordHash, input.password))) throw new UnauthenticatedError(INVALID_CREDENTIALS);
+    if (!user.active) throw new ForbiddenError('This account is disabled');
+    if (hasher.needsRehash(user.passwordHash)) await this.upgradeHash(user, input.password);
+    return this.startSession(user, client);
+  }
+
+  async refresh(refreshToken: string | undefined, client: ClientInfo): Promise<AuthResult> {
+    const { tokens, sessions, users, clock, settings, logger } = this.deps;
+    if (!refreshToken) throw new UnauthenticatedError('No refresh token');
+    const claims = this.verifyRefreshToken(refreshToken);
+    const nextJti = newTokenId();
+    const now = clock();
+    const rotation = await sessions.rotate({
+      sessionId: claims.sid,
+      userId: claims.sub,
+      presentedJtiHash: hashTokenId(claims.jti),
+      nextJtiHash: hashTokenId(nextJti),
+      now,
+      refreshTtlSeconds: settings.refreshTokenTtl.seconds,
+      graceSeconds: settings.refreshReuseGrace.seconds,
+      ...bounded(client),
+    });
+    if (rotation.outcome === 'reused') {
+      logger.warn({ userId: claims.sub, sessionId: claims.sid }, 'refresh token reuse detected: session revoked');
+      throw new UnauthenticatedError('Refresh token was already used; the session has been revoked');
+    }
+    if (rotation.outcome !== 'rotated') throw new UnauthenticatedError('Invalid or expired refresh token');
+
+    const user = await users.findById(claims.sub);
+    if (!user?.active) {
+      await sessions.revoke(claims.sid, claims.sub);
+      throw new UnauthenticatedError('Invalid or expired refresh token');
+    }
+    return {
+      user,
+      accessToken: tokens.signAccess({ sub: user.id, sid: claims.sid, role: user.role }),
+      refreshToken: tokens.signRefresh({ sub: user.id, sid: claims.sid }, now + rotation.ttlSeconds, nextJti),
+      expiresIn: tokens.accessTokenTtl.seconds,
+    };
+  }
+
+  /** Revokes the viewer's session (or all of the user's), else the one a valid refresh token names. */
+  async logout(options: { viewer: Viewer | null; refreshToken: string | undefined; allSessions: boolean }): Promise<void> {
+    const { sessions } = this.deps;
+    let target = options.viewer ? { userId: options.viewer.userId, sessionId: options.viewer.sessionId } : undefined;
+    if (!target && options.refreshToken) {
+      try {
+        const claims = this.deps.tokens.verifyRefresh(options.refreshToken);
+        target = { userId: claims.sub, sessionId: claims.sid };
+      } catch {
+        target = undefined; // nothing valid to revoke: logout still succeeds
+      }
+    }
+    if (!target) return;
+    if (options.allSessions) await sessions.revokeAll(target.userId);
+    else await sessions.revoke(target.sessionId, target.userId);
+  }
+
+  /** A user by id, for federation's _entities (a disabled user is still referenced by other data). */
+  findUser(id: string): Promise<UserRecord | null> {
+    return this.deps.users.findById(id);
+  }
+
+  /** The viewer's own record; a user deleted or disabled since the token was issued is no viewer. */
+  async currentUser(viewer: Viewer): Promise<UserRecord> {
+    const user = await this.deps.users.findById(viewer.userId);
+    if (!user?.active) throw new UnauthenticatedError();
+    return user;
+  }
+
+  /** The context builder's check: a valid access token whose session is live and belongs to its subject. */
+  async authenticate(accessToken: string | undefined): Promise<Authentication> {
+    if (!accessToken) return { viewer: null, reason: 'no token' };
+    let claims;
+    try {
+      claims = this.deps.tokens.verifyAccess(accessToken);
+    } catch (error) {
+      return { viewer: null, reason: (error as Error).message };
+    }
+    const owner = await this.deps.sessions.ownerOf(claims.sid, claims.sub);
+    if (owner !== claims.sub) return { viewer: null, reason: 'session revoked or expired' };
+    const scopes = claims.scope ? claims.scope.split(' ') : [];
+    return { viewer: { userId: claims.sub, sessionId: claims.sid, role: claims.role, scopes } };
+  }
+
+  private async startSession(user: UserRecord, client: ClientInfo): Promise<AuthResult> {
+    const { tokens, sessions, clock, settings } = this.deps;
+    const now = clock();
+    const sessionId = newSessionId();
+    const ttlSeconds = Math.min(settings.refreshTokenTtl.seconds, settings.maxAge.seconds);
+    const refreshJti = newTokenId();
+    await sessions.create(
+      {
+        id: sessionId,
+        userId: user.id,
+        refreshJtiHash: hashTokenId(refreshJti),
+        createdAt: now,
+        lastUsedAt: now,
+        expiresAt: now + settings.maxAge.seconds,
+        ...bounded(client),
+      },
+      ttlSeconds,
+    );
+    return {
+      user,
+      accessToken: tokens.signAccess({ sub: user.id, sid: sessionId, role: user.role }),
+      refreshToken: tokens.signRefresh({ sub: user.id, sid: sessionId }, now + ttlSeconds, refreshJti),
+      expiresIn: tokens.accessTokenTtl.seconds,
+    };
+  }
+
+  private verifyRefreshToken(token: string) {
+    try {
+      return this.deps.tokens.verifyRefresh(token);
+    } catch (error) {
+      if (!(error instanceof InvalidTokenError)) throw error;
+      this.deps.logger.debug({ reason: error.message }, 'refresh token refused');
+      throw new UnauthenticatedError('Invalid or expired refresh token');
+    }
+  }
+
+  /** Upgrading a hash is best effort: a failure must not fail a login whose password was right. */
+  private async upgradeHash(user: UserRecord, password: string): Promise<void> {
+    try {
+      await this.deps.users.updatePasswordHash(user.id, await this.deps.hasher.hash(password));
+    } catch (error) {
+      this.deps.logger.warn({ err: error, userId: user.id }, 'could not upgrade password hash');
+    }
+  }
+}
+
+function bounded(client: ClientInfo): ClientInfo {
+  return { ip: client.ip, userAgent: client.userAgent.slice(0, MAX_USER_AGENT_LENGTH) };
+}

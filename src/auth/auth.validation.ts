@@ -1,0 +1,41 @@
+// Input rules for register (SPEC §4), checked before any hashing. Lengths count Unicode code points.
+import { z } from 'zod';
+import { BadUserInputError } from '../errors';
+
+export const PASSWORD_MIN = 8;
+export const PASSWORD_MAX = 128;
+export const EMAIL_MAX = 254;
+
+export const codePoints = (text: string): number => {
+  let count = 0;
+  for (const _ of text) count += 1;
+  return count;
+};
+
+export const normalizeEmail = (email: string): string => email.trim().toLowerCase();
+
+const registerSchema = z.object({
+  email: z
+    .string()
+    .transform(normalizeEmail)
+    .pipe(z.string().max(EMAIL_MAX, `must be at most ${EMAIL_MAX} characters`).pipe(z.email('must be a valid email address'))),
+  password: z
+    .string()
+    .refine((value) => codePoints(value) >= PASSWORD_MIN, `must be at least ${PASSWORD_MIN} characters`)
+    .refine((value) => codePoints(value) <= PASSWORD_MAX, `must be at most ${PASSWORD_MAX} characters`),
+  name: z
+    .string()
+    .transform((value) => value.trim())
+    .refine((value) => codePoints(value) >= 2, 'must be at least 2 characters')
+    .refine((value) => codePoints(value) <= 100, 'must be at most 100 characters'),
+});
+
+export type RegisterData = z.output<typeof registerSchema>;
+
+export function parseRegisterInput(input: { email: string; password: string; name: string }): RegisterData {
+  const result = registerSchema.safeParse(input);
+  if (result.success) return result.data;
+  const fields = result.error.issues.map((issue) => ({ field: issue.path.join('.'), message: issue.message }));
+  // One message per field is enough for a form to show.
+  throw new BadUserInputError(fields.filter((field, index) => fields.findIndex((other) => other.field === field.field) === index));
+}

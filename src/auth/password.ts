@@ -1,0 +1,52 @@
+// Password hashing with argon2id (OWASP minimum m=19 MiB, t=2, p=1; parameters from config).
+import { randomBytes } from 'node:crypto';
+import argon2 from 'argon2';
+import type { Config } from '../config/config';
+
+export interface PasswordHasher {
+  hash(password: string): Promise<string>;
+  verify(hash: string, password: string): Promise<boolean>;
+  /** True when the hash was made with other parameters than today's (upgrade it at next login). */
+  needsRehash(hash: string): boolean;
+  /** Spends the time of one verify on a throwaway hash, so unknown emails cost as much as wrong passwords. */
+  verifyDummy(password: string): Promise<void>;
+}
+
+export class Argon2PasswordHasher implements PasswordHasher {
+  private readonly options: argon2.Options & { type: typeof argon2.argon2id };
+  private dummyHash: Promise<string> | undefined;
+
+  constructor(parameters: Config['argon2']) {
+    this.options = { type: argon2.argon2id, ...parameters };
+  }
+
+  hash(password: string): Promise<string> {
+    return argon2.hash(password, this.options);
+  }
+
+  async verify(hash: string, password: string): Promise<boolean> {
+    try {
+      return await argon2.verify(hash, password);
+    } catch {
+      return false; // a malformed stored hash never authenticates
+    }
+  }
+
+  needsRehash(hash: string): boolean {
+    try {
+      return argon2.needsRehash(hash, this.options);
+    } catch {
+      return true;
+    }
+  }
+
+  async verifyDummy(password: string): Promise<void> {
+    this.dummyHash ??= this.hash(randomBytes(32).toString('base64url'));
+    await this.verify(await this.dummyHash, password);
+  }
+
+  /** Makes the dummy hash now, so the first unknown-email login is not slower than the rest. */
+  async warmUp(): Promise<void> {
+    await this.verifyDummy('warm-up');
+  }
+}

@@ -1,0 +1,115 @@
+// Access and refresh JWTs (SPEC §6): signed and verified with prebuilt KeyObjects, algorithm pinned.
+import { randomBytes } from 'node:crypto';
+import jwt from 'jsonwebtoken';
+import type { Config, TokenKeys } from '../config/config';
+import type { Duration } from '../config/duration';
+import { Role } from '../users/user';
+import type { SigningKey } from './keys';
+
+export const ACCESS_TOKEN_TYPE = 'at+jwt';
+export const REFRESH_TOKEN_TYPE = 'rt+jwt';
+const CLOCK_TOLERANCE_SECONDS = 5;
+const ROLES = new Set<unknown>(Object.values(Role));
+
+export interface AccessClaims {
+  sub: string;
+  sid: string;
+  jti: string;
+  role: Role;
+  scope?: string;
+  iat: number;
+  exp: number;
+}
+
+export interface RefreshClaims {
+  sub: string;
+  sid: string;
+  jti: string;
+  iat: number;
+  exp: number;
+}
+
+export interface IssuedToken {
+  token: string;
+  jti: string;
+  /** Seconds since the epoch. */
+  expiresAt: number;
+}
+
+/** Why a token was refused; kept for logs, never shown to the client beyond UNAUTHENTICATED. */
+export class InvalidTokenError extends Error {
+  override readonly name = 'InvalidTokenError';
+}
+
+/** Seconds since the epoch; injectable so tests can move time. */
+export type Clock = () => number;
+export const systemClock: Clock = () => Math.floor(Date.now() / 1000);
+
+export const newTokenId = (): string => randomBytes(16).toString('base64url');
+
+export class TokenService {
+  constructor(
+    private readonly keys: TokenKeys,
+    private readonly options: Pick<Config['jwt'], 'issuer' | 'audience' | 'accessTokenTtl'>,
+    private readonly clock: Clock = systemClock,
+  ) {}
+
+  get accessTokenTtl(): Duration {
+    return this.options.accessTokenTtl;
+  }
+
+  signAccess(claims: { sub: string; sid: string; role: Role; scope?: string }): IssuedToken {
+    const now = this.clock();
+    const jti = newTokenId();
+    const expiresAt = now + this.options.accessTokenTtl.seconds;
+    const payload = { ...claims, iat: now, nbf: now, exp: expiresAt, iss: this.options.issuer, aud: this.options.audience, jti };
+    return { token: this.sign(payload, this.keys.access, ACCESS_TOKEN_TYPE), jti, expiresAt };
+  }
+
+  /** `expiresAt` is chosen by the session (sliding, capped by SESSION_MAX_AGE). */
+  signRefresh(claims: { sub: string; sid: string }, expiresAt: number, jti = newTokenId()): IssuedToken {
+    const payload = { ...claims, iat: this.clock(), exp: expiresAt, iss: this.options.issuer, aud: this.options.audience, jti };
+    return { token: this.sign(payload, this.keys.refresh, REFRESH_TOKEN_TYPE), jti, expiresAt };
+  }
+
+  verifyAccess(token: string): AccessClaims {
+    const payload = this.verify(token, this.keys.access, ACCESS_TOKEN_TYPE);
+    if (typeof payload.nbf !== 'number') throw new InvalidTokenError('access token has no nbf');
+    if (!ROLES.has(payload.role)) throw new InvalidTokenError('access token has no valid role');
+    if (payload.scope !== undefined && typeof payload.scope !== 'string') throw new InvalidTokenError('scope is not a string');
+    return payload as unknown as AccessClaims;
+  }
+
+  verifyRefresh(token: string): RefreshClaims {
+    return this.verify(token, this.keys.refresh, REFRESH_TOKEN_TYPE) as unknown as RefreshClaims;
+  }
+
+  private sign(payload: object, key: SigningKey, typ: string): string {
+    return jwt.sign(payload, key.signingKey, { algorithm: key.algorithm, keyid: key.kid, header: { alg: key.algorithm, typ } });
+  }
+
+  private verify(token: string, key: SigningKey, typ: string): jwt.JwtPayload {
+    let decoded: jwt.Jwt;
+    try {
+      decoded = jwt.verify(token, key.verificationKey, {
+        algorithms: [key.algorithm],
+        issuer: this.options.issuer,
+        audience: this.options.audience,
+        clockTolerance: CLOCK_TOLERANCE_SECONDS,
+        clockTimestamp: this.clock(),
+        complete: true,
+      });
+    } catch (error) {
+      throw new InvalidTokenError((error as Error).message);
+    }
+    const { header, payload } = decoded;
+    if (header.typ !== typ) throw new InvalidTokenError(`expected typ ${typ}, got ${String(header.typ)}`);
+    if (header.kid !== key.kid) throw new InvalidTokenError('unknown kid');
+    if (typeof payload !== 'object') throw new InvalidTokenError('payload is not a JSON object');
+    if (typeof payload.exp !== 'number') throw new InvalidTokenError('token has no exp');
+    for (const claim of ['sub', 'sid', 'jti'] as const) {
+      if (typeof payload[claim] !== 'string' || payload[claim] === '') throw new InvalidTokenError(`token has no ${claim}`);
+    }
+    return payload;
+  }
+}

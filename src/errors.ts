@@ -1,0 +1,131 @@
+// The one list of error codes (SPEC §5) and the GraphQL errors that carry them.
+import { unwrapResolverError } from '@apollo/server/errors';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+
+export const ErrorCode = {
+  BAD_USER_INPUT: 'BAD_USER_INPUT',
+  CONFLICT: 'CONFLICT',
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  FORBIDDEN: 'FORBIDDEN',
+  RATE_LIMITED: 'RATE_LIMITED',
+  SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
+  INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+/** Base of every error a client may see; `extensions.http` sets the HTTP status (Apollo strips it from the body). */
+export class AppError extends GraphQLError {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    options: { status?: number; extensions?: Record<string, unknown>; cause?: unknown } = {},
+  ) {
+    super(message, {
+      extensions: {
+        code,
+        ...options.extensions,
+        ...(options.status ? { http: { status: options.status } } : {}),
+      },
+      originalError: options.cause instanceof Error ? options.cause : undefined,
+    });
+    this.name = new.target.name;
+  }
+}
+
+export class BadUserInputError extends AppError {
+  constructor(readonly fields: FieldError[]) {
+    super(ErrorCode.BAD_USER_INPUT, fields.map((f) => `${f.field}: ${f.message}`).join('; '), {
+      extensions: { fields },
+    });
+  }
+}
+
+export class ConflictError extends AppError {
+  constructor(message: string) {
+    super(ErrorCode.CONFLICT, message);
+  }
+}
+
+export class UnauthenticatedError extends AppError {
+  constructor(message = 'Authentication required') {
+    super(ErrorCode.UNAUTHENTICATED, message);
+  }
+}
+
+export const INVALID_CREDENTIALS = 'Invalid email or password';
+
+export class ForbiddenError extends AppError {
+  constructor(message = 'Not allowed') {
+    super(ErrorCode.FORBIDDEN, message);
+  }
+}
+
+export class RateLimitedError extends AppError {
+  constructor(readonly retryAfterSeconds: number) {
+    super(ErrorCode.RATE_LIMITED, 'Too many attempts, try again later', {
+      status: 429,
+      extensions: { retryAfter: retryAfterSeconds },
+    });
+  }
+}
+
+/** A store (PostgreSQL or Redis) could not be reached in time: fail closed. */
+export class ServiceUnavailableError extends AppError {
+  static readonly MESSAGE = 'Service temporarily unavailable, try again shortly';
+  constructor(
+    readonly dependency: 'postgres' | 'redis',
+    cause?: unknown,
+  ) {
+    super(ErrorCode.SERVICE_UNAVAILABLE, ServiceUnavailableError.MESSAGE, { status: 503, cause });
+  }
+}
+
+/** Apollo's own request-level codes (parse, validation, variable coercion) pass through as they are. */
+const APOLLO_CODES = new Set<string>([
+  ErrorCode.BAD_USER_INPUT,
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_REQUEST',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+  'OPERATION_RESOLUTION_FAILURE',
+]);
+
+export interface ErrorLog {
+  error(details: object, message: string): void;
+}
+
+/**
+ * Apollo's formatError: our errors and Apollo's request errors keep their message; anything else
+ * (driver errors, bugs) is logged in full and leaves as a bare INTERNAL_SERVER_ERROR.
+ */
+export function createErrorFormatter(logger: ErrorLog, exposeStack: boolean) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const original = unwrapResolverError(error);
+    const code = typeof formatted.extensions?.code === 'string' ? formatted.extensions.code : '';
+    if (original instanceof AppError) {
+      const { http: _http, ...extensions } = original.extensions;
+      const message = original instanceof ServiceUnavailableError ? ServiceUnavailableError.MESSAGE : original.message;
+      return { message, locations: formatted.locations, path: formatted.path, extensions: { ...extensions, ...stack(formatted, exposeStack) } };
+    }
+    if (APOLLO_CODES.has(code) && original instanceof GraphQLError) {
+      return exposeStack ? formatted : { ...formatted, extensions: { code } };
+    }
+    logger.error({ err: original }, 'unexpected error');
+    return {
+      message: 'Internal server error',
+      locations: formatted.locations,
+      path: formatted.path,
+      extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, ...stack(formatted, exposeStack) },
+    };
+  };
+}
+
+function stack(formatted: GraphQLFormattedError, expose: boolean): Record<string, unknown> {
+  return expose && formatted.extensions?.stacktrace ? { stacktrace: formatted.extensions.stacktrace } : {};
+}

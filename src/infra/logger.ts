@@ -1,0 +1,14 @@
+import { pino, type Logger } from 'pino';
+import type { Config } from '../config/config';
+
+export function createLogger(config: Pick<Config, 'logLevel' | 'env'>): Logger {
+  return pino({
+    level: config.logLevel,
+    base: { service: 'portcullis' },
+    // Tokens, cookies and passwords never reach the logs, whatever a caller passes in.
+    redact: {
+      paths: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.accessToken', '*.refreshToken', 'password'],
+      censor: '[redacted]',
+    },
+  });
+}

@@ -1,0 +1,101 @@
+// Process entry: loadConfig → stores → migrations → createApp → listen; graceful shutdown on signals.
+import 'reflect-metadata';
+import dotenv from 'dotenv';
+import { createApp } from './app';
+import { ConfigError, loadConfig, type Config } from './config/config';
+import { openDatabase, type Database } from './infra/database';
+import { loadOrCreateDevKeys } from './infra/dev-keys';
+import { createLogger } from './infra/logger';
+import { migrateDatabase } from './infra/migrate';
+import { createRedis, waitForRedis } from './infra/redis';
+import { MemorySessionStore } from './sessions/memory-session-store';
+import { RedisSessionStore } from './sessions/redis-session-store';
+import type { SessionStore } from './sessions/session-store';
+import type { Logger } from 'pino';
+
+const SHUTDOWN_TIMEOUT_MS = 10_000;
+const STARTUP_RETRY_MS = 30_000;
+
+async function main(): Promise<void> {
+  dotenv.config({ quiet: true });
+  let config: Config;
+  try {
+    config = loadConfig(process.env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    for (const problem of error.problems) console.error(`config error: ${problem}`);
+    process.exit(1);
+  }
+  const logger = createLogger(config);
+  warnAboutDevMode(config, logger);
+
+  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
+  const applied = await retry(() => migrateDatabase(database.url), 'PostgreSQL', logger);
+  if (applied.length > 0) logger.info({ applied }, 'applied migrations');
+
+  const sessions = await openSessionStore(config, logger);
+  const keys = config.jwt.keys ?? loadOrCreateDevKeys(config.dataDir, config.jwt.algorithm);
+  const app = await createApp(config, { database, sessions, keys, logger });
+  const url = await app.listen();
+  logger.info({ url, database: database.kind, sessions: config.redisUrl ? 'redis' : 'memory' }, `Portcullis ready at ${url}`);
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: finishing in-flight requests');
+    setTimeout(() => {
+      logger.error('shutdown timed out');
+      process.exit(1);
+    }, SHUTDOWN_TIMEOUT_MS).unref();
+    void closeAll(() => app.close(), sessions, database).then(() => process.exit(0));
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+async function openSessionStore(config: Config, logger: Logger): Promise<SessionStore> {
+  if (!config.redisUrl) return new MemorySessionStore();
+  const redis = createRedis(config.redisUrl, logger);
+  if (!(await waitForRedis(redis, 5_000))) {
+    logger.error('Redis is not reachable yet: requests that need it answer SERVICE_UNAVAILABLE until it is');
+  }
+  return new RedisSessionStore(redis, config.redisKeyPrefix);
+}
+
+async function closeAll(stopHttp: () => Promise<void>, sessions: SessionStore, database: Database): Promise<void> {
+  await stopHttp();
+  await Promise.allSettled([sessions.close(), database.close()]);
+}
+
+/** Start-up waits for PostgreSQL (e.g. a container still booting) for up to 30 s, then gives up. */
+async function retry<T>(task: () => Promise<T>, what: string, logger: Logger): Promise<T> {
+  const deadline = Date.now() + STARTUP_RETRY_MS;
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await task();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      logger.warn({ attempt, err: (error as Error).message }, `${what} not ready, retrying`);
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
+  }
+}
+
+function warnAboutDevMode(config: Config, logger: Logger): void {
+  const embedded = [
+    !config.databaseUrl && `embedded PostgreSQL (PGlite) under ${config.dataDir}/pglite`,
+    !config.redisUrl && 'in-process session store',
+    !config.jwt.keys && `generated dev keys under ${config.dataDir}`,
+  ].filter(Boolean);
+  if (embedded.length === 0) return;
+  logger.warn(
+    `\n${'!'.repeat(78)}\n  SINGLE-INSTANCE DEV MODE: ${embedded.join(', ')}.\n` +
+      `  Fine for trying Portcullis out; set DATABASE_URL, REDIS_URL and signing keys for anything real.\n${'!'.repeat(78)}`,
+  );
+}
+
+main().catch((error: unknown) => {
+  console.error("Portcullis failed to start:", error);
+  process.exit(1);
+});

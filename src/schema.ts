@@ -1,0 +1,59 @@
+import 'reflect-metadata';
+// The GraphQL schema: type-graphql classes → SDL with directives → Apollo Federation 2 subgraph.
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import { printSchemaWithDirectives } from '@graphql-tools/utils';
+import { parse, type GraphQLSchema } from 'graphql';
+import { DateTimeResolver } from 'graphql-scalars';
+import { buildSchema, createResolversMap, type ContainerType } from 'type-graphql';
+import { authChecker } from './auth/auth-checker';
+import { AuthResolver } from './auth/auth.resolver';
+import type { AuthService } from './auth/auth.service';
+import type { Context } from './context';
+import { UnauthenticatedError } from './errors';
+import { UserResolver } from './users/user.resolver';
+import type { UserRecord } from './users/user';
+
+const FEDERATION_LINK = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])';
+
+export interface SchemaDeps {
+  auth: AuthService;
+  refreshTokenInBody: boolean;
+}
+
+export async function buildAppSchema(deps: SchemaDeps): Promise<GraphQLSchema> {
+  const schema = await buildTypeGraphQLSchema(deps);
+  const resolvers = createResolversMap(schema);
+  return buildSubgraphSchema({
+    typeDefs: parse(`${FEDERATION_LINK}\n${printSchemaWithDirectives(schema)}`),
+    resolvers: {
+      ...resolvers,
+      User: {
+        ...resolvers.User,
+        // _entities: other subgraphs resolve users only on behalf of an authenticated caller.
+        __resolveReference: (reference: { id: string }, ctx: Context): Promise<UserRecord | null> => {
+          if (!ctx.viewer) throw new UnauthenticatedError();
+          return deps.auth.findUser(reference.id);
+        },
+      },
+    } as GraphQLResolverMap<unknown>,
+  });
+}
+
+/** The schema as type-graphql builds it, before federation; also what scripts/print-schema.ts prints. */
+export function buildTypeGraphQLSchema(deps: SchemaDeps): Promise<GraphQLSchema> {
+  const instances = new Map<unknown, unknown>([
+    [AuthResolver, new AuthResolver(deps.auth, deps.refreshTokenInBody)],
+    [UserResolver, new UserResolver(deps.auth)],
+  ]);
+  const container: ContainerType = { get: (resolverClass) => instances.get(resolverClass) };
+  return buildSchema({
+    resolvers: [AuthResolver, UserResolver],
+    container,
+    authChecker,
+    scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
+    validate: false,
+    // Federation directives are only defined once buildSubgraphSchema adds the @link.
+    skipCheck: true,
+  });
+}

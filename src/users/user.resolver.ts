@@ -1,0 +1,30 @@
+import { Authorized, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
+import type { AuthService } from '../auth/auth.service';
+import type { Viewer } from '../auth/viewer';
+import type { Context } from '../context';
+import { User } from './user.type';
+import type { UserRecord } from './user';
+
+export const USERS_READ_SCOPE = 'users:read';
+
+/** SPEC §4: an email is shown to its owner, to ADMINs, and to clients holding users:read. */
+export function canSeeEmail(viewer: Viewer | null, userId: string): boolean {
+  if (!viewer) return false;
+  return viewer.userId === userId || viewer.role === 'ADMIN' || viewer.scopes.includes(USERS_READ_SCOPE);
+}
+
+@Resolver(() => User)
+export class UserResolver {
+  constructor(private readonly auth: AuthService) {}
+
+  @Authorized()
+  @Query(() => User, { description: 'The signed-in user.' })
+  me(@Ctx() ctx: Context): Promise<UserRecord> {
+    return this.auth.currentUser(ctx.viewer!);
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: 'Null unless the viewer is this user, an ADMIN, or holds scope users:read.' })
+  email(@Root() user: UserRecord, @Ctx() ctx: Context): string | null {
+    return canSeeEmail(ctx.viewer, user.id) || ctx.signedInUserId === user.id ? user.email : null;
+  }
+}

@@ -1,0 +1,73 @@
+// Finds the real PostgreSQL and Redis (TEST_DATABASE_URL, TEST_REDIS_URL, else the standard local
+// ports), prints which backends the run uses, and prepares a migrated template database.
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { migrate } from '../src/infra/migrate';
+import { adminQuery, withDatabase } from './helpers/backends';
+
+const DEFAULT_DATABASE_URL = 'postgresql://postgres@127.0.0.1:5432/postgres';
+const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+
+export default async function globalSetup(): Promise<void> {
+  const databaseUrl = process.env.TEST_DATABASE_URL || DEFAULT_DATABASE_URL;
+  const redisUrl = process.env.TEST_REDIS_URL || DEFAULT_REDIS_URL;
+  const [postgresUp, redisUp] = await Promise.all([postgresAnswers(databaseUrl), redisAnswers(redisUrl)]);
+
+  if (process.env.CI === 'true' && (!postgresUp || !redisUp)) {
+    const missing = [!postgresUp && `PostgreSQL at ${redact(databaseUrl)}`, !redisUp && `Redis at ${redisUrl}`].filter(Boolean);
+    throw new Error(`CI=true requires the real backends, but these do not answer: ${missing.join(', ')}`);
+  }
+
+  if (postgresUp) {
+    const template = `portcullis_tpl_${process.pid}`;
+    await adminQuery(databaseUrl, `DROP DATABASE IF EXISTS "${template}" WITH (FORCE)`);
+    await adminQuery(databaseUrl, `CREATE DATABASE "${template}"`);
+    const pool = new pg.Pool({ connectionString: withDatabase(databaseUrl, template), max: 1 });
+    try {
+      await migrate(pool);
+    } finally {
+      await pool.end();
+    }
+    process.env.PORTCULLIS_TEST_TEMPLATE = template;
+  }
+  process.env.PORTCULLIS_TEST_ADMIN_PG = postgresUp ? databaseUrl : '';
+  process.env.PORTCULLIS_TEST_PG = postgresUp ? databaseUrl : '';
+  process.env.PORTCULLIS_TEST_REDIS = redisUp ? redisUrl : '';
+
+  console.log(
+    `\nPortcullis tests — PostgreSQL: ${postgresUp ? `real (${redact(databaseUrl)})` : 'embedded PGlite'}; ` +
+      `Redis: ${redisUp ? `real (${redisUrl})` : 'in-process session store'}\n`,
+  );
+}
+
+async function postgresAnswers(url: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+async function redisAnswers(url: string): Promise<boolean> {
+  const redis = new Redis(url, { lazyConnect: true, connectTimeout: 2_000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  redis.on('error', () => undefined); // an absent Redis is an answer here, not an error
+  try {
+    await redis.connect();
+    return (await redis.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+function redact(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.password) parsed.password = '***';
+  return parsed.toString();
+}

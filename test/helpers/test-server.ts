@@ -1,0 +1,98 @@
+// createTestServer(overrides): the real app on port 0, on this file's database and Redis prefix.
+import pino from 'pino';
+import { createApp, type App } from '../../src/app';
+import type { PasswordHasher } from '../../src/auth/password';
+import type { Clock } from '../../src/auth/tokens';
+import { loadConfig, type Config, type TokenKeys } from '../../src/config/config';
+import { openDatabase, type Database } from '../../src/infra/database';
+import { migrate } from '../../src/infra/migrate';
+import { createRedis } from '../../src/infra/redis';
+import { MemorySessionStore } from '../../src/sessions/memory-session-store';
+import { RedisSessionStore } from '../../src/sessions/redis-session-store';
+import type { SessionStore } from '../../src/sessions/session-store';
+import { createTestDatabase, newRedisPrefix, realRedisUrl, type TestDatabase } from './backends';
+import { graphqlClient, type GraphQLClient } from './graphql';
+
+export const TEST_SECRETS = {
+  JWT_SECRET: 'test-access-secret-0123456789abcdef-0123456789',
+  JWT_REFRESH_SECRET: 'test-refresh-secret-0123456789abcdef-012345678',
+};
+
+export interface TestServer extends GraphQLClient {
+  url: string;
+  origin: string;
+  config: Config;
+  keys: TokenKeys;
+  database: Database;
+  sessions: SessionStore;
+  app: App;
+  /** The env this server was built from, to start a second instance on the same stores. */
+  env: Record<string, string>;
+  close(): Promise<void>;
+}
+
+export interface TestServerOptions {
+  env?: Record<string, string>;
+  /** Another server whose database and Redis (prefix included) this one shares, as a second instance would. */
+  shareWith?: TestServer;
+  clock?: Clock;
+  hasher?: PasswordHasher;
+  /** Put the session store behind something else (e.g. a TCP proxy we can cut). */
+  redisUrl?: string;
+  databaseUrl?: string;
+}
+
+const fileResources: { database?: TestDatabase; prefix?: string; memoryStore?: MemorySessionStore } = {};
+
+export async function createTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  fileResources.database ??= await createTestDatabase();
+  fileResources.prefix ??= newRedisPrefix();
+  const base = options.shareWith?.env ?? {
+    NODE_ENV: 'test',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    ...TEST_SECRETS,
+    REDIS_KEY_PREFIX: fileResources.prefix,
+    DATA_DIR: fileResources.database.dataDir,
+    ...(fileResources.database.url ? { DATABASE_URL: fileResources.database.url } : {}),
+    ...(realRedisUrl() ? { REDIS_URL: realRedisUrl()! } : {}),
+  };
+  const env: Record<string, string> = { ...base, ...options.env };
+  if (options.redisUrl) env.REDIS_URL = options.redisUrl;
+  if (options.databaseUrl) env.DATABASE_URL = options.databaseUrl;
+  const config = loadConfig(env);
+  const logger = pino({ level: config.logLevel });
+
+  const database =
+    options.shareWith && !config.databaseUrl ? options.shareWith.database : await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
+  if (database !== options.shareWith?.database) await migrate(database.pool);
+  const sessions: SessionStore = config.redisUrl
+    ? new RedisSessionStore(createRedis(config.redisUrl, logger), config.redisKeyPrefix)
+    : (fileResources.memoryStore ??= new MemorySessionStore());
+  const keys = config.jwt.keys!;
+  const app = await createApp(config, { database, sessions, keys, logger, clock: options.clock, hasher: options.hasher });
+  const url = await app.listen(0, '127.0.0.1');
+  const client = graphqlClient(url);
+
+  return {
+    ...client,
+    url,
+    origin: new URL(url).origin,
+    config,
+    keys,
+    database,
+    sessions,
+    app,
+    env,
+    async close() {
+      await app.close();
+      if (config.redisUrl) await sessions.close();
+      if (database !== options.shareWith?.database) await database.close();
+    },
+  };
+}
+
+/** Drops this file's database; call once in the file's last afterAll. */
+export async function releaseTestResources(): Promise<void> {
+  await fileResources.database?.drop();
+  fileResources.database = undefined;
+}
