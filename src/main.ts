@@ -89,9 +89,12 @@ function warnAboutDevMode(config: Config, logger: Logger): void {
     !config.jwt.keys && `generated dev keys under ${config.dataDir}`,
   ].filter(Boolean);
   if (embedded.length === 0) return;
-  logger.warn(
-    `\n${'!'.repeat(78)}\n  SINGLE-INSTANCE DEV MODE: ${embedded.join(', ')}.\n` +
-      `  Fine for trying Portcullis out; set DATABASE_URL, REDIS_URL and signing keys for anything real.\n${'!'.repeat(78)}`,
+  logger.warn({ embedded }, 'single-instance dev mode');
+  // Also in plain text on stderr: a JSON log line is easy to miss, and this must not be.
+  const bar = '!'.repeat(78);
+  console.error(
+    `\n${bar}\n  SINGLE-INSTANCE DEV MODE: ${embedded.join(', ')}.\n` +
+      `  Fine for trying Portcullis out; set DATABASE_URL, REDIS_URL and signing keys for anything real.\n${bar}\n`,
   );
 }
 
