@@ -13,10 +13,14 @@ import express, { type ErrorRequestHandler, type RequestHandler } from 'express'
 import type { Logger } from 'pino';
 import { AuthService } from './auth/auth.service';
 import { Argon2PasswordHasher, type PasswordHasher } from './auth/password';
+import type { RateLimits } from './auth/rate-limit';
 import { systemClock, TokenService, type Clock } from './auth/tokens';
 import type { Config, TokenKeys } from './config/config';
 import { createContextBuilder, type Context } from './context';
 import { createErrorFormatter, ErrorCode } from './errors';
+import { limitEntities } from './graphql/entities-limit';
+import { operationLimits } from './graphql/operation-limits';
+import { retryAfterPlugin } from './graphql/retry-after.plugin';
 import type { Database } from './infra/database';
 import { healthRouter } from './infra/health';
 import { buildAppSchema } from './schema';
@@ -26,6 +30,7 @@ import { PrismaUserRepository } from './users/user.repository';
 export interface AppDeps {
   database: Database;
   sessions: SessionStore;
+  rateLimits: RateLimits;
   keys: TokenKeys;
   logger: Logger;
   clock?: Clock;
@@ -49,6 +54,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     users: new PrismaUserRepository(deps.database.prisma),
     sessions: deps.sessions,
     hasher,
+    limits: deps.rateLimits,
     tokens,
     clock,
     logger: deps.logger,
@@ -57,9 +63,13 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
 
   const expressApp = express();
   const server = http.createServer(expressApp);
+  const limits = operationLimits(config.graphql);
+  const schema = await buildAppSchema({ auth, refreshTokenInBody: config.sessions.refreshTokenInBody });
   const apollo = new ApolloServer<Context>({
-    schema: await buildAppSchema({ auth, refreshTokenInBody: config.sessions.refreshTokenInBody }),
+    schema: limitEntities(schema, config.graphql.maxEntities),
     introspection: config.graphql.introspection,
+    validationRules: limits.validationRules,
+    parseOptions: limits.parseOptions,
     csrfPrevention: true,
     stopOnTerminationSignals: false, // main.ts owns shutdown: drain HTTP, then close the stores
     allowBatchedHttpRequests: false,
@@ -68,6 +78,8 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     formatError: createErrorFormatter(deps.logger, config.env === 'development'),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: server }),
+      retryAfterPlugin(),
+      ...limits.plugins,
       config.env === 'production'
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({ includeCookies: true }),

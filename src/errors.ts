@@ -65,10 +65,10 @@ export class ForbiddenError extends AppError {
   }
 }
 
+/** HTTP 429 and Retry-After are set by retryAfterPlugin, only when it is a response's only kind of error. */
 export class RateLimitedError extends AppError {
   constructor(readonly retryAfterSeconds: number) {
     super(ErrorCode.RATE_LIMITED, 'Too many attempts, try again later', {
-      status: 429,
       extensions: { retryAfter: retryAfterSeconds },
     });
   }

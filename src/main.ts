@@ -2,12 +2,14 @@
 import 'reflect-metadata';
 import dotenv from 'dotenv';
 import { createApp } from './app';
+import { createRateLimits, type RateLimits } from './auth/rate-limit';
 import { ConfigError, loadConfig, type Config } from './config/config';
 import { openDatabase, type Database } from './infra/database';
 import { loadOrCreateDevKeys } from './infra/dev-keys';
 import { createLogger } from './infra/logger';
 import { migrateDatabase } from './infra/migrate';
 import { createRedis, waitForRedis } from './infra/redis';
+import type { Redis } from 'ioredis';
 import { MemorySessionStore } from './sessions/memory-session-store';
 import { RedisSessionStore } from './sessions/redis-session-store';
 import type { SessionStore } from './sessions/session-store';
@@ -33,9 +35,9 @@ async function main(): Promise<void> {
   const applied = await retry(() => migrateDatabase(database.url), 'PostgreSQL', logger);
   if (applied.length > 0) logger.info({ applied }, 'applied migrations');
 
-  const sessions = await openSessionStore(config, logger);
+  const { sessions, rateLimits } = await openRedisStores(config, logger);
   const keys = config.jwt.keys ?? loadOrCreateDevKeys(config.dataDir, config.jwt.algorithm);
-  const app = await createApp(config, { database, sessions, keys, logger });
+  const app = await createApp(config, { database, sessions, rateLimits, keys, logger });
   const url = await app.listen();
   logger.info({ url, database: database.kind, sessions: config.redisUrl ? 'redis' : 'memory' }, `Portcullis ready at ${url}`);
 
@@ -54,13 +56,17 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'));
 }
 
-async function openSessionStore(config: Config, logger: Logger): Promise<SessionStore> {
-  if (!config.redisUrl) return new MemorySessionStore();
-  const redis = createRedis(config.redisUrl, logger);
+/** Sessions and abuse counters share one Redis client (the session store closes it), or both live in process. */
+async function openRedisStores(config: Config, logger: Logger): Promise<{ sessions: SessionStore; rateLimits: RateLimits }> {
+  if (!config.redisUrl) return { sessions: new MemorySessionStore(), rateLimits: createRateLimits(config.rateLimits, { kind: 'memory' }) };
+  const redis: Redis = createRedis(config.redisUrl, logger);
   if (!(await waitForRedis(redis, 5_000))) {
     logger.error('Redis is not reachable yet: requests that need it answer SERVICE_UNAVAILABLE until it is');
   }
-  return new RedisSessionStore(redis, config.redisKeyPrefix);
+  return {
+    sessions: new RedisSessionStore(redis, config.redisKeyPrefix),
+    rateLimits: createRateLimits(config.rateLimits, { kind: 'redis', redis, keyPrefix: config.redisKeyPrefix }),
+  };
 }
 
 async function closeAll(stopHttp: () => Promise<void>, sessions: SessionStore, database: Database): Promise<void> {

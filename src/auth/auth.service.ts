@@ -1,5 +1,5 @@
 // Register, login, refresh, logout and request authentication (SPEC §4–§7). Depends only on
-// interfaces: UserRepository, SessionStore, PasswordHasher, TokenService.
+// interfaces: UserRepository, SessionStore, PasswordHasher, TokenService, RateLimits.
 import type { Logger } from 'pino';
 import type { Config } from '../config/config';
 import { ForbiddenError, INVALID_CREDENTIALS, UnauthenticatedError } from '../errors';
@@ -7,6 +7,7 @@ import { hashTokenId, MAX_USER_AGENT_LENGTH, newSessionId, type SessionStore } f
 import type { UserRecord, UserRepository } from '../users/user';
 import { codePoints, normalizeEmail, parseRegisterInput, PASSWORD_MAX } from './auth.validation';
 import type { PasswordHasher } from './password';
+import type { RateLimits } from './rate-limit';
 import { InvalidTokenError, newTokenId, type Clock, type IssuedToken, type TokenService } from './tokens';
 import type { Viewer } from './viewer';
 
@@ -30,6 +31,7 @@ export interface AuthServiceDeps {
   users: UserRepository;
   sessions: SessionStore;
   hasher: PasswordHasher;
+  limits: RateLimits;
   tokens: TokenService;
   clock: Clock;
   logger: Logger;
@@ -40,10 +42,12 @@ export class AuthService {
   constructor(private readonly deps: AuthServiceDeps) {}
 
   async register(input: { email: string; password: string; name: string }, client: ClientInfo): Promise<AuthResult> {
-    const data = parseRegisterInput(input);
+    const data = parseRegisterInput(input); // invalid input is refused before it counts or costs a hash
+    await this.deps.limits.beginRegistration(client.ip);
     const passwordHash = await this.deps.hasher.hash(data.password);
     const user = await this.deps.users.create({ email: data.email, name: data.name, passwordHash });
     try {
+      await this.deps.limits.registered(user.email);
       return await this.startSession(user, client);
     } catch (error) {
       // No session, no account: the client saw a failure, so a retry must be able to register again.
@@ -55,15 +59,19 @@ export class AuthService {
   }
 
   async login(input: { email: string; password: string }, client: ClientInfo): Promise<AuthResult> {
-    const { users, hasher } = this.deps;
+    const { users, hasher, limits } = this.deps;
     // Over-long passwords are refused before any hashing: they cannot have been registered.
     if (codePoints(input.password) > PASSWORD_MAX) throw new UnauthenticatedError(INVALID_CREDENTIALS);
-    const user = await users.findByEmail(normalizeEmail(input.email));
+    const email = normalizeEmail(input.email);
+    // Counted as a failure before the password check, so concurrent guesses cannot outrun the limit.
+    await limits.beginLogin(email, client.ip);
+    const user = await users.findByEmail(email);
     if (!user) {
       await hasher.verifyDummy(input.password); // unknown emails cost the same time as wrong passwords
       throw new UnauthenticatedError(INVALID_CREDENTIALS);
     }
     if (!(await hasher.verify(user.passwordHash, input.password))) throw new UnauthenticatedError(INVALID_CREDENTIALS);
+    await limits.loginSucceeded(email, client.ip);
     if (!user.active) throw new ForbiddenError('This account is disabled');
     if (hasher.needsRehash(user.passwordHash)) await this.upgradeHash(user, input.password);
     return this.startSession(user, client);
@@ -72,6 +80,7 @@ export class AuthService {
   async refresh(refreshToken: string | undefined, client: ClientInfo): Promise<AuthResult> {
     const { tokens, sessions, users, clock, settings, logger } = this.deps;
     if (!refreshToken) throw new UnauthenticatedError('No refresh token');
+    await this.deps.limits.beginRefresh(client.ip);
     const claims = this.verifyRefreshToken(refreshToken);
     const nextJti = newTokenId();
     const now = clock();

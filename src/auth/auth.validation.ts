@@ -1,6 +1,8 @@
-// Input rules for register (SPEC §4), checked before any hashing. Lengths count Unicode code points.
+// Input rules for register (SPEC §4), checked before any hashing. Lengths count Unicode code points;
+// no composition rules (NIST SP 800-63B), but the most common passwords are refused.
 import { z } from 'zod';
 import { BadUserInputError } from '../errors';
+import { COMMON_PASSWORD_COUNT, isCommonPassword } from './common-passwords';
 
 export const PASSWORD_MIN = 8;
 export const PASSWORD_MAX = 128;
@@ -22,7 +24,11 @@ const registerSchema = z.object({
   password: z
     .string()
     .refine((value) => codePoints(value) >= PASSWORD_MIN, `must be at least ${PASSWORD_MIN} characters`)
-    .refine((value) => codePoints(value) <= PASSWORD_MAX, `must be at most ${PASSWORD_MAX} characters`),
+    .refine((value) => codePoints(value) <= PASSWORD_MAX, `must be at most ${PASSWORD_MAX} characters`)
+    .refine(
+      (value) => codePoints(value) > PASSWORD_MAX || !isCommonPassword(value),
+      `is one of the ${COMMON_PASSWORD_COUNT.toLocaleString('en')} most common passwords: choose another`,
+    ),
   name: z
     .string()
     .transform((value) => value.trim())

@@ -51,12 +51,25 @@ export interface Config {
     readonly bodyLimitBytes: number;
     readonly trustProxy: false | number | readonly string[];
   };
-  readonly graphql: { readonly introspection: boolean };
+  readonly graphql: {
+    /** Also shows "did you mean" suggestions in error messages when true. */
+    readonly introspection: boolean;
+    readonly maxDepth: number;
+    readonly maxAliases: number;
+    readonly maxTokens: number;
+    readonly maxCost: number;
+    readonly maxDirectives: number;
+    /** Most representations one federation `_entities` call may resolve. */
+    readonly maxEntities: number;
+  };
   readonly argon2: { readonly memoryCost: number; readonly timeCost: number; readonly parallelism: number };
   readonly rateLimits: {
     readonly loginPerAccount: RateLimit;
     readonly loginPerIp: RateLimit;
     readonly registerPerIp: RateLimit;
+    readonly refreshPerIp: RateLimit;
+    /** Cap of the per-account lock-out, which doubles with each repeated lock-out. */
+    readonly loginMaxLockout: Duration;
   };
 }
 
@@ -133,12 +146,22 @@ export function loadConfig(rawEnv: RawEnv = process.env): Config {
     },
     cookies: { secure: env.COOKIE_SECURE, sameSite: env.COOKIE_SAMESITE, domain: env.COOKIE_DOMAIN },
     http: { corsOrigins: env.CORS_ORIGINS, bodyLimitBytes: env.BODY_LIMIT, trustProxy: env.TRUST_PROXY },
-    graphql: { introspection: env.GRAPHQL_INTROSPECTION ?? !production },
+    graphql: {
+      introspection: env.GRAPHQL_INTROSPECTION ?? !production,
+      maxDepth: env.GRAPHQL_MAX_DEPTH,
+      maxAliases: env.GRAPHQL_MAX_ALIASES,
+      maxTokens: env.GRAPHQL_MAX_TOKENS,
+      maxCost: env.GRAPHQL_MAX_COST,
+      maxDirectives: env.GRAPHQL_MAX_DIRECTIVES,
+      maxEntities: env.GRAPHQL_MAX_ENTITIES,
+    },
     argon2: { memoryCost: env.ARGON2_MEMORY_COST, timeCost: env.ARGON2_TIME_COST, parallelism: env.ARGON2_PARALLELISM },
     rateLimits: {
       loginPerAccount: { points: env.RATE_LIMIT_LOGIN_PER_ACCOUNT, window: env.RATE_LIMIT_LOGIN_PER_ACCOUNT_WINDOW },
       loginPerIp: { points: env.RATE_LIMIT_LOGIN_PER_IP, window: env.RATE_LIMIT_LOGIN_PER_IP_WINDOW },
       registerPerIp: { points: env.RATE_LIMIT_REGISTER_PER_IP, window: env.RATE_LIMIT_REGISTER_PER_IP_WINDOW },
+      refreshPerIp: { points: env.RATE_LIMIT_REFRESH_PER_IP, window: env.RATE_LIMIT_REFRESH_PER_IP_WINDOW },
+      loginMaxLockout: env.RATE_LIMIT_LOGIN_MAX_LOCKOUT,
     },
   });
 }

@@ -149,6 +149,15 @@ export const envSchema = z.object({
   RATE_LIMIT_LOGIN_PER_IP_WINDOW: duration('15m'),
   RATE_LIMIT_REGISTER_PER_IP: integer(20, 1),
   RATE_LIMIT_REGISTER_PER_IP_WINDOW: duration('1h'),
+  RATE_LIMIT_REFRESH_PER_IP: integer(600, 1),
+  RATE_LIMIT_REFRESH_PER_IP_WINDOW: duration('15m'),
+  RATE_LIMIT_LOGIN_MAX_LOCKOUT: duration('1h'),
+  GRAPHQL_MAX_DEPTH: integer(8, 1, 100),
+  GRAPHQL_MAX_ALIASES: integer(15, 1, 1_000),
+  GRAPHQL_MAX_TOKENS: integer(2_000, 100, 100_000),
+  GRAPHQL_MAX_COST: integer(5_000, 10, 1_000_000),
+  GRAPHQL_MAX_DIRECTIVES: integer(50, 1, 1_000),
+  GRAPHQL_MAX_ENTITIES: integer(500, 1, 100_000),
 });
 
 export type Env = z.output<typeof envSchema>;

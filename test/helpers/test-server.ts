@@ -2,6 +2,7 @@
 import pino from 'pino';
 import { createApp, type App } from '../../src/app';
 import type { PasswordHasher } from '../../src/auth/password';
+import { createRateLimits, type RateLimits } from '../../src/auth/rate-limit';
 import type { Clock } from '../../src/auth/tokens';
 import { loadConfig, type Config, type TokenKeys } from '../../src/config/config';
 import { openDatabase, type Database } from '../../src/infra/database';
@@ -25,6 +26,7 @@ export interface TestServer extends GraphQLClient {
   keys: TokenKeys;
   database: Database;
   sessions: SessionStore;
+  rateLimits: RateLimits;
   app: App;
   /** The env this server was built from, to start a second instance on the same stores. */
   env: Record<string, string>;
@@ -52,6 +54,10 @@ export async function createTestServer(options: TestServerOptions = {}): Promise
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ...TEST_SECRETS,
     REDIS_KEY_PREFIX: fileResources.prefix,
+    // Every test request comes from 127.0.0.1: per-IP limits high enough for a whole file, unless a test sets its own.
+    RATE_LIMIT_LOGIN_PER_IP: '100000',
+    RATE_LIMIT_REGISTER_PER_IP: '100000',
+    RATE_LIMIT_REFRESH_PER_IP: '100000',
     DATA_DIR: fileResources.database.dataDir,
     ...(fileResources.database.url ? { DATABASE_URL: fileResources.database.url } : {}),
     ...(realRedisUrl() ? { REDIS_URL: realRedisUrl()! } : {}),
@@ -65,11 +71,16 @@ export async function createTestServer(options: TestServerOptions = {}): Promise
   const database =
     options.shareWith && !config.databaseUrl ? options.shareWith.database : await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
   if (database !== options.shareWith?.database) await migrate(database.pool);
-  const sessions: SessionStore = config.redisUrl
-    ? new RedisSessionStore(createRedis(config.redisUrl, logger), config.redisKeyPrefix)
+  // One Redis client for sessions and abuse counters, as main.ts does.
+  const redis = config.redisUrl ? createRedis(config.redisUrl, logger) : undefined;
+  const sessions: SessionStore = redis
+    ? new RedisSessionStore(redis, config.redisKeyPrefix)
     : (fileResources.memoryStore ??= new MemorySessionStore());
+  const rateLimits = redis
+    ? createRateLimits(config.rateLimits, { kind: 'redis', redis, keyPrefix: config.redisKeyPrefix })
+    : (options.shareWith?.rateLimits ?? createRateLimits(config.rateLimits, { kind: 'memory' }));
   const keys = config.jwt.keys!;
-  const app = await createApp(config, { database, sessions, keys, logger, clock: options.clock, hasher: options.hasher });
+  const app = await createApp(config, { database, sessions, rateLimits, keys, logger, clock: options.clock, hasher: options.hasher });
   const url = await app.listen(0, '127.0.0.1');
   const client = graphqlClient(url);
 
@@ -81,6 +92,7 @@ export async function createTestServer(options: TestServerOptions = {}): Promise
     keys,
     database,
     sessions,
+    rateLimits,
     app,
     env,
     async close() {

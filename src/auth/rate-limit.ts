@@ -1,0 +1,146 @@
+// Abuse limits (SPEC §8): failed logins per account and per IP, registrations and refreshes per IP.
+// Counting is rate-limiter-flexible's: atomic Lua in Redis (shared by every instance), or in process
+// for the embedded development mode. There is no insurance limiter: when Redis fails, the limit does
+// not silently go away, the request fails closed with SERVICE_UNAVAILABLE.
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { Config } from '../config/config';
+import { RateLimitedError } from '../errors';
+import { redisFailure } from '../infra/redis';
+
+export interface RateLimits {
+  /**
+   * Counts a login attempt as a failure for the account (normalised email) and the IP before the
+   * password is checked; throws RateLimitedError when either is over its limit.
+   */
+  beginLogin(email: string, ip: string): Promise<void>;
+  /** The password was right: the account's failures and lock-outs are forgotten, the IP gets its point back. */
+  loginSucceeded(email: string, ip: string): Promise<void>;
+  /** Counts a registration attempt from this IP; throws RateLimitedError over the limit. */
+  beginRegistration(ip: string): Promise<void>;
+  /** A new account starts with no login failures, whatever was tried against its email before. */
+  registered(email: string): Promise<void>;
+  /** Counts a refresh attempt from this IP; throws RateLimitedError over the limit. */
+  beginRefresh(ip: string): Promise<void>;
+}
+
+/** Where the counters live: Redis (production) or this process (embedded development mode). */
+export type LimiterStore = { kind: 'redis'; redis: Redis; keyPrefix: string } | { kind: 'memory' };
+
+/** How long the per-account lock-out history is remembered: the back-off restarts after a quiet day. */
+export const LOCKOUT_MEMORY_SECONDS = 24 * 60 * 60;
+
+interface LimiterOptions {
+  name: string;
+  points: number;
+  seconds: number;
+}
+
+export function createRateLimits(settings: Config['rateLimits'], store: LimiterStore): RateLimits {
+  const limiter = ({ name, points, seconds }: LimiterOptions): RateLimiterAbstract =>
+    store.kind === 'redis'
+      ? new RateLimiterRedis({
+          storeClient: store.redis,
+          keyPrefix: `${store.keyPrefix}rl:${name}`,
+          points,
+          duration: seconds,
+          rejectIfRedisNotReady: true,
+        })
+      : new RateLimiterMemory({ keyPrefix: name, points, duration: seconds });
+  const { loginPerAccount, loginPerIp, registerPerIp, refreshPerIp } = settings;
+  return new FlexibleRateLimits({
+    account: limiter({ name: 'login-account', points: loginPerAccount.points, seconds: loginPerAccount.window.seconds }),
+    lockouts: limiter({ name: 'login-lockouts', points: Number.MAX_SAFE_INTEGER, seconds: LOCKOUT_MEMORY_SECONDS }),
+    loginIp: limiter({ name: 'login-ip', points: loginPerIp.points, seconds: loginPerIp.window.seconds }),
+    registerIp: limiter({ name: 'register-ip', points: registerPerIp.points, seconds: registerPerIp.window.seconds }),
+    refreshIp: limiter({ name: 'refresh-ip', points: refreshPerIp.points, seconds: refreshPerIp.window.seconds }),
+    firstLockoutSeconds: loginPerAccount.window.seconds,
+    maxLockoutSeconds: settings.loginMaxLockout.seconds,
+  });
+}
+
+interface Limiters {
+  account: RateLimiterAbstract;
+  lockouts: RateLimiterAbstract;
+  loginIp: RateLimiterAbstract;
+  registerIp: RateLimiterAbstract;
+  refreshIp: RateLimiterAbstract;
+  firstLockoutSeconds: number;
+  maxLockoutSeconds: number;
+}
+
+class FlexibleRateLimits implements RateLimits {
+  constructor(private readonly limiters: Limiters) {}
+
+  async beginLogin(email: string, ip: string): Promise<void> {
+    const { account, loginIp } = this.limiters;
+    await consume(loginIp, ipKey(ip));
+    const key = accountKey(email);
+    try {
+      await account.consume(key);
+    } catch (error) {
+      if (!(error instanceof RateLimiterRes)) throw redisFailure(error);
+      // Exactly one attempt sees the count cross the limit (the increment is atomic): it starts the lock-out.
+      if (error.consumedPoints === account.points + 1) throw new RateLimitedError(await this.lockOut(key));
+      throw new RateLimitedError(secondsUntil(error));
+    }
+  }
+
+  async loginSucceeded(email: string, ip: string): Promise<void> {
+    const key = accountKey(email);
+    await guard(() =>
+      Promise.all([this.limiters.account.delete(key), this.limiters.lockouts.delete(key), this.limiters.loginIp.reward(ipKey(ip), 1)]),
+    );
+  }
+
+  async beginRegistration(ip: string): Promise<void> {
+    await consume(this.limiters.registerIp, ipKey(ip));
+  }
+
+  async registered(email: string): Promise<void> {
+    const key = accountKey(email);
+    await guard(() => Promise.all([this.limiters.account.delete(key), this.limiters.lockouts.delete(key)]));
+  }
+
+  async beginRefresh(ip: string): Promise<void> {
+    await consume(this.limiters.refreshIp, ipKey(ip));
+  }
+
+  /** The n-th lock-out within a day lasts window × 2^(n−1), never more than the cap; returns its seconds. */
+  private async lockOut(key: string): Promise<number> {
+    const { account, lockouts, firstLockoutSeconds, maxLockoutSeconds } = this.limiters;
+    const count = (await guard(() => lockouts.consume(key))).consumedPoints;
+    const seconds = Math.min(firstLockoutSeconds * 2 ** Math.min(count - 1, 30), maxLockoutSeconds);
+    await guard(() => account.block(key, seconds));
+    return seconds;
+  }
+}
+
+async function consume(limiter: RateLimiterAbstract, key: string): Promise<void> {
+  try {
+    await limiter.consume(key);
+  } catch (error) {
+    if (error instanceof RateLimiterRes) throw new RateLimitedError(secondsUntil(error));
+    throw redisFailure(error);
+  }
+}
+
+async function guard<T>(operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (error) {
+    throw redisFailure(error);
+  }
+}
+
+/** Whole seconds until the next attempt is allowed, never 0 while refused. */
+const secondsUntil = (result: RateLimiterRes): number => Math.max(1, Math.ceil(result.msBeforeNext / 1000));
+
+/**
+ * Account keys are a digest of the normalised email, in a hash tag: no email in Redis, no brace in a
+ * key from user input, and the account's counter and lock-out history share one Redis Cluster slot.
+ */
+const accountKey = (email: string): string => `{${createHash('sha256').update(email).digest('base64url')}}`;
+
+const ipKey = (ip: string): string => `{${ip.replace(/[{}]/g, '')}}`;
