@@ -23,7 +23,8 @@ export interface OperationLimits {
 
 export function operationLimits(settings: Config['graphql']): OperationLimits {
   // Armor's default reporter labels its errors BAD_USER_INPUT; report them as the validation errors they are.
-  const reject: RejectCallback = (context, error) => context?.reportError(new GraphQLError(error.message));
+  const reject: RejectCallback = (context, error) =>
+    context?.reportError(new GraphQLError(error.message.replace(/^Syntax Error: /, '')));
   const limit = { propagateOnRejection: false, onReject: [reject], exposeLimits: true };
   const armor = new ApolloArmor({
     maxDepth: { ...limit, n: settings.maxDepth, ignoreIntrospection: true },
