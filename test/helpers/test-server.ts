@@ -7,7 +7,7 @@ import type { Clock } from '../../src/auth/tokens';
 import { loadConfig, type Config, type TokenKeys } from '../../src/config/config';
 import { openDatabase, type Database } from '../../src/infra/database';
 import { migrate } from '../../src/infra/migrate';
-import { createRedis } from '../../src/infra/redis';
+import { createRedis, waitForRedis } from '../../src/infra/redis';
 import { MemorySessionStore } from '../../src/sessions/memory-session-store';
 import { RedisSessionStore } from '../../src/sessions/redis-session-store';
 import type { SessionStore } from '../../src/sessions/session-store';
@@ -73,6 +73,7 @@ export async function createTestServer(options: TestServerOptions = {}): Promise
   if (database !== options.shareWith?.database) await migrate(database.pool);
   // One Redis client for sessions and abuse counters, as main.ts does.
   const redis = config.redisUrl ? createRedis(config.redisUrl, logger) : undefined;
+  if (redis) await waitForRedis(redis, 5_000); // as main.ts does: the first request should not race the connection
   const sessions: SessionStore = redis
     ? new RedisSessionStore(redis, config.redisKeyPrefix)
     : (fileResources.memoryStore ??= new MemorySessionStore());
