@@ -1,4 +1,5 @@
 // Attack: guessing one account's password (SPEC §8 per-account limit), with short windows so locks end in seconds.
+import { Redis } from 'ioredis';
 import { CountingHasher } from '../../helpers/counting-hasher';
 import { expectSessionCount } from '../../helpers/effects';
 import { LOGIN, REGISTER, newUser, registerUser, type GraphQLResponse } from '../../helpers/graphql';
@@ -153,8 +154,41 @@ describe('brute force on one account', () => {
   });
 });
 
-// The in-process counters cannot be cut off: this needs the real Redis.
+// The in-process counters are neither shared nor inspectable, nor can they be cut off: these need the real Redis.
 const redisUrl = realRedisUrl();
+(redisUrl ? describe : describe.skip)('counters in Redis', () => {
+  it('are shared by every instance: failures on one lock the account on another', async () => {
+    const other = await createTestServer({ shareWith: server, hasher });
+    closers.push(() => other.close());
+    const { input } = await registerUser(server);
+    await failTimes(input.email, 2);
+    expectUnauthenticated(await login(other, input.email, 'third guess, other instance'));
+
+    expectRateLimited(await login(other, input.email, input.password), 2);
+    expectRateLimited(await login(server, input.email, input.password), 2);
+  });
+
+  it('live under REDIS_KEY_PREFIX in hash-tagged keys that expire and never contain the email', async () => {
+    const { input } = await registerUser(server);
+    await failTimes(input.email, 1);
+    const redis = new Redis(redisUrl!);
+    try {
+      const keys = await redis.keys(`${server.config.redisKeyPrefix}rl:*`);
+      expect(keys.length).toBeGreaterThan(0);
+      for (const key of keys) {
+        expect(key.startsWith(server.config.redisKeyPrefix)).toBe(true);
+        expect(key.slice(server.config.redisKeyPrefix.length)).toMatch(/^rl:[a-z-]+:\{[^{}]+\}$/);
+        expect(key).not.toContain(input.email);
+        expect(await redis.pttl(key)).toBeGreaterThan(0);
+      }
+      expect(keys.some((key) => key.includes('rl:login-account:{'))).toBe(true);
+      expect(keys.some((key) => key.includes('rl:login-ip:{'))).toBe(true);
+    } finally {
+      redis.disconnect();
+    }
+  });
+});
+
 (redisUrl ? describe : describe.skip)('while Redis is unreachable', () => {
   let proxy: TcpProxy;
   let cut: TestServer;
