@@ -3,7 +3,7 @@
 // and the service fetches nothing named in a header. (tokens.test.ts covers the forged-but-well-formed ones.)
 import { createSecretKey, generateKeyPairSync } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { ME, REFRESH, registerUser, type GraphQLResponse } from '../../helpers/graphql';
 import { base64url, buildJwt, claimsFor, decodeJwt, headerFor, signWith } from '../../helpers/tokens';
 import { createTestServer, releaseTestResources, type TestServer } from '../../helpers/test-server';
@@ -14,8 +14,24 @@ let keyHostUrl: string;
 const fetched: string[] = [];
 const attacker = generateKeyPairSync('rsa', { modulusLength: 2048 });
 
+/** Every TCP connection this process opens while the tests run, except to this server, PostgreSQL and Redis. */
+const outbound: string[] = [];
+const originalConnect = net.Socket.prototype.connect;
+
+function recordOutboundConnections(allowedPorts: Set<number>): void {
+  net.Socket.prototype.connect = function (this: net.Socket, ...args: unknown[]) {
+    const first = Array.isArray(args[0]) ? (args[0] as unknown[])[0] : args[0];
+    const options = (typeof first === 'object' && first !== null ? first : { port: first, host: args[1] }) as { port?: unknown; host?: unknown; path?: unknown };
+    if (options.path === undefined && !allowedPorts.has(Number(options.port))) outbound.push(`${String(options.host)}:${String(options.port)}`);
+    return (originalConnect as (...a: unknown[]) => net.Socket).apply(this, args);
+  } as typeof originalConnect;
+}
+
+const portOf = (url: string | undefined): number[] => (url ? [Number(new URL(url).port || 5432)] : []);
+
 beforeAll(async () => {
   server = await createTestServer();
+  recordOutboundConnections(new Set([Number(new URL(server.url).port), ...portOf(server.config.databaseUrl), ...portOf(server.config.redisUrl)]));
   keyHost = createServer((request, response) => {
     fetched.push(request.url ?? '');
     response.writeHead(200, { 'content-type': 'application/json' });
@@ -25,6 +41,7 @@ beforeAll(async () => {
   keyHostUrl = `http://127.0.0.1:${(keyHost.address() as AddressInfo).port}`;
 });
 afterAll(async () => {
+  net.Socket.prototype.connect = originalConnect;
   await new Promise((resolve) => keyHost.close(resolve));
   await server.close();
   await releaseTestResources();
@@ -68,6 +85,7 @@ function malformedTokens(victim: Victim): Array<[string, string]> {
     ['an attacker key embedded as jwk', byAttacker({ jwk: attacker.publicKey.export({ format: 'jwk' }) })],
     ['a jku pointing at an attacker key server', byAttacker({ jku: `${keyHostUrl}/jwks.json` })],
     ['an x5u pointing at an attacker server', byAttacker({ x5u: `${keyHostUrl}/cert.pem` })],
+    ['a jku on another host and port', byAttacker({ jku: 'http://127.0.0.2:9/jwks.json' })],
     ['an x5c chain', byAttacker({ x5c: ['MIIBszCCAVmgAwIBAgIU'] })],
     ['alg none with an empty signature', buildJwt({ header: { ...header, alg: 'none' }, payload: claims })],
     ['a real token with its signature removed', `${h}.${p}.`],
@@ -117,8 +135,17 @@ describe('malformed tokens', () => {
     expect(rotated.errors).toBeUndefined();
   });
 
-  it('fetches nothing from the URLs the tokens name', () => {
+  it('fetches nothing from the URLs the tokens name, and opened no connection anywhere else', () => {
     expect(fetched).toEqual([]);
+    expect(outbound).toEqual([]);
+  });
+
+  it('would see an outbound connection if one were made (the control for the test above)', async () => {
+    const seen = outbound.length;
+    await fetch(`${keyHostUrl}/probe`).then((response) => response.text());
+    expect(outbound.length).toBe(seen + 1);
+    outbound.splice(seen);
+    fetched.splice(fetched.indexOf('/probe'), 1);
   });
 
   it('answers 300 random mutations of a real token with UNAUTHENTICATED or that same viewer, never a 5xx or anyone else', async () => {
