@@ -16,15 +16,17 @@ const attacker = generateKeyPairSync('rsa', { modulusLength: 2048 });
 
 /** Every TCP connection this process opens while the tests run, except to this server, PostgreSQL and Redis. */
 const outbound: string[] = [];
+// eslint-disable-next-line @typescript-eslint/unbound-method -- put back on the prototype, and only ever called with apply(this)
 const originalConnect = net.Socket.prototype.connect;
 
 function recordOutboundConnections(allowedPorts: Set<number>): void {
   net.Socket.prototype.connect = function (this: net.Socket, ...args: unknown[]) {
-    const first = Array.isArray(args[0]) ? (args[0] as unknown[])[0] : args[0];
+    const [head] = args;
+    const first: unknown = Array.isArray(head) ? head[0] : head;
     const options = (typeof first === 'object' && first !== null ? first : { port: first, host: args[1] }) as { port?: unknown; host?: unknown; path?: unknown };
     if (options.path === undefined && !allowedPorts.has(Number(options.port))) outbound.push(`${String(options.host)}:${String(options.port)}`);
     return (originalConnect as (...a: unknown[]) => net.Socket).apply(this, args);
-  } as typeof originalConnect;
+  };
 }
 
 const portOf = (url: string | undefined): number[] => (url ? [Number(new URL(url).port || 5432)] : []);
