@@ -3,6 +3,7 @@
 // for the embedded development mode. There is no insurance limiter: when Redis fails, the limit does
 // not silently go away, the request fails closed with SERVICE_UNAVAILABLE.
 import { createHash } from 'node:crypto';
+import { isIPv6 } from 'node:net';
 import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Config } from '../config/config';
@@ -143,4 +144,17 @@ const secondsUntil = (result: RateLimiterRes): number => Math.max(1, Math.ceil(r
  */
 const accountKey = (email: string): string => `{${createHash('sha256').update(email).digest('base64url')}}`;
 
-const ipKey = (ip: string): string => `{${ip.replace(/[{}]/g, '')}}`;
+/** One count per IPv4 address, and per IPv6 /64: a single host is routinely given a whole /64 to rotate through. */
+export function clientKey(ip: string): string {
+  const address = ip.trim().toLowerCase().replace(/%.*$/, ''); // no zone index
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(address);
+  if (mapped) return mapped[1]!;
+  if (!isIPv6(address)) return address.replace(/[{}]/g, '');
+  const [head = '', tail = ''] = address.split('::');
+  const left = head ? head.split(':') : [];
+  const right = address.includes('::') ? (tail ? tail.split(':') : []) : [];
+  const groups = [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right];
+  return `${groups.slice(0, 4).map((group) => group.replace(/^0+(?=.)/, '')).join(':')}::/64`;
+}
+
+const ipKey = (ip: string): string => `{${clientKey(ip)}}`;

@@ -67,6 +67,17 @@ describe('password spraying from one IP across many accounts', () => {
     expect(codes(await from('203.0.113.2'))).toEqual(['UNAUTHENTICATED']);
   });
 
+  it('counts every IPv6 address of one /64 as one client, so rotating through a /64 does not escape the limit', async () => {
+    const server = await serverWith({ RATE_LIMIT_LOGIN_PER_IP: '2', TRUST_PROXY: 'loopback' });
+    const from = (ip: string) =>
+      server.gql(LOGIN, { input: { email: newUser().email, password: 'Spring2026!' } }, { headers: { 'x-forwarded-for': ip } });
+    expect(codes(await from('2001:db8:1:2::a'))).toEqual(['UNAUTHENTICATED']);
+    expect(codes(await from('2001:db8:1:2:ffff:ffff:ffff:fffe'))).toEqual(['UNAUTHENTICATED']);
+
+    expectRateLimited(await from('2001:0db8:0001:0002:1234::77'), 'login');
+    expect(codes(await from('2001:db8:1:3::a'))).toEqual(['UNAUTHENTICATED']);
+  });
+
   it('gives an IP its point back for each successful login, so users behind one address are not locked out by their own logins', async () => {
     const server = await serverWith({ RATE_LIMIT_LOGIN_PER_IP: '2' });
     const { input } = await registerUser(server);
