@@ -58,14 +58,14 @@ async function main(): Promise<void> {
 
 /** Sessions and abuse counters share one Redis client (the session store closes it), or both live in process. */
 async function openRedisStores(config: Config, logger: Logger): Promise<{ sessions: SessionStore; rateLimits: RateLimits }> {
-  if (!config.redisUrl) return { sessions: new MemorySessionStore(), rateLimits: createRateLimits(config.rateLimits, { kind: 'memory' }) };
+  if (!config.redisUrl) return { sessions: new MemorySessionStore(), rateLimits: createRateLimits(config.rateLimits, { kind: 'memory' }, logger) };
   const redis: Redis = createRedis(config.redisUrl, logger);
   if (!(await waitForRedis(redis, 5_000))) {
     logger.error('Redis is not reachable yet: requests that need it answer SERVICE_UNAVAILABLE until it is');
   }
   return {
     sessions: new RedisSessionStore(redis, config.redisKeyPrefix),
-    rateLimits: createRateLimits(config.rateLimits, { kind: 'redis', redis, keyPrefix: config.redisKeyPrefix }),
+    rateLimits: createRateLimits(config.rateLimits, { kind: 'redis', redis, keyPrefix: config.redisKeyPrefix }, logger),
   };
 }
 

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { isIPv6 } from 'node:net';
 import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Config } from '../config/config';
 import { RateLimitedError } from '../errors';
@@ -38,7 +39,7 @@ interface LimiterOptions {
   seconds: number;
 }
 
-export function createRateLimits(settings: Config['rateLimits'], store: LimiterStore): RateLimits {
+export function createRateLimits(settings: Config['rateLimits'], store: LimiterStore, logger?: Pick<Logger, 'warn'>): RateLimits {
   const limiter = ({ name, points, seconds }: LimiterOptions): RateLimiterAbstract =>
     store.kind === 'redis'
       ? new RateLimiterRedis({
@@ -58,6 +59,7 @@ export function createRateLimits(settings: Config['rateLimits'], store: LimiterS
     refreshIp: limiter({ name: 'refresh-ip', points: refreshPerIp.points, seconds: refreshPerIp.window.seconds }),
     firstLockoutSeconds: loginPerAccount.window.seconds,
     maxLockoutSeconds: settings.loginMaxLockout.seconds,
+    logger,
   });
 }
 
@@ -69,6 +71,7 @@ interface Limiters {
   refreshIp: RateLimiterAbstract;
   firstLockoutSeconds: number;
   maxLockoutSeconds: number;
+  logger: Pick<Logger, 'warn'> | undefined;
 }
 
 class FlexibleRateLimits implements RateLimits {
@@ -114,6 +117,8 @@ class FlexibleRateLimits implements RateLimits {
     const count = (await guard(() => lockouts.consume(key))).consumedPoints;
     const seconds = Math.min(firstLockoutSeconds * 2 ** Math.min(count - 1, 30), maxLockoutSeconds);
     await guard(() => account.block(key, seconds));
+    // Once per lock-out, not per refused attempt: an attack must not flood the log. The key is a digest, not the email.
+    this.limiters.logger?.warn({ account: key, lockout: count, seconds }, 'login lock-out: too many failed logins for one account');
     return seconds;
   }
 }

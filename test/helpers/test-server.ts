@@ -78,8 +78,8 @@ export async function createTestServer(options: TestServerOptions = {}): Promise
     ? new RedisSessionStore(redis, config.redisKeyPrefix)
     : (fileResources.memoryStore ??= new MemorySessionStore());
   const rateLimits = redis
-    ? createRateLimits(config.rateLimits, { kind: 'redis', redis, keyPrefix: config.redisKeyPrefix })
-    : (options.shareWith?.rateLimits ?? createRateLimits(config.rateLimits, { kind: 'memory' }));
+    ? createRateLimits(config.rateLimits, { kind: 'redis', redis, keyPrefix: config.redisKeyPrefix }, logger)
+    : (options.shareWith?.rateLimits ?? createRateLimits(config.rateLimits, { kind: 'memory' }, logger));
   const keys = config.jwt.keys!;
   const app = await createApp(config, { database, sessions, rateLimits, keys, logger, clock: options.clock, hasher: options.hasher });
   const url = await app.listen(0, '127.0.0.1');
