@@ -15,6 +15,7 @@ import { AuthService } from './auth/auth.service';
 import { Argon2PasswordHasher, type PasswordHasher } from './auth/password';
 import type { RateLimits } from './auth/rate-limit';
 import { systemClock, TokenService, type Clock } from './auth/tokens';
+import { wellKnownRouter } from './auth/well-known.router';
 import type { Config, TokenKeys } from './config/config';
 import { createContextBuilder, type Context } from './context';
 import { createErrorFormatter, ErrorCode } from './errors';
@@ -90,6 +91,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   expressApp.disable('x-powered-by');
   expressApp.set('trust proxy', config.http.trustProxy);
   expressApp.use(healthRouter({ postgres: () => deps.database.ping(), redis: () => deps.sessions.ping() }));
+  expressApp.use(wellKnownRouter({ keys: deps.keys, issuer: config.jwt.issuer, publicUrl: config.http.publicUrl }));
   expressApp.use(
     '/graphql',
     cors({ origin: [...config.http.corsOrigins], credentials: true }),

@@ -14,7 +14,7 @@ import { UnauthenticatedError } from './errors';
 import { UserResolver } from './users/user.resolver';
 import type { UserRecord } from './users/user';
 
-const FEDERATION_LINK = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])';
+const FEDERATION_LINK = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@authenticated", "@requiresScopes"])';
 
 export interface SchemaDeps {
   auth: AuthService;

@@ -1,14 +1,31 @@
-// Signing keys as KeyObjects built once, named by their RFC 7638 thumbprint (the `kid`).
+// Signing keys as KeyObjects built once, named by their RFC 7638 thumbprint (the `kid`), and the
+// key sets a token kind is verified with (the active key plus those kept for rotation).
 import { createHash, createPrivateKey, createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
 
 export const ALGORITHMS = ['HS256', 'RS256', 'ES256'] as const;
 export type Algorithm = (typeof ALGORITHMS)[number];
 
-export interface SigningKey {
+/** A key tokens are checked with: an HMAC secret, or the public half of a key pair. */
+export interface VerificationKey {
   readonly algorithm: Algorithm;
   readonly kid: string;
-  readonly signingKey: KeyObject;
   readonly verificationKey: KeyObject;
+}
+
+/** The active key of a token kind: every new token is signed with it. */
+export interface SigningKey extends VerificationKey {
+  readonly signingKey: KeyObject;
+}
+
+/** Every key a token kind is accepted with, by kid; built once, looked up per request. */
+export type KeyRing = ReadonlyMap<string, VerificationKey>;
+
+export interface TokenKeys {
+  /** The active signing keys. */
+  readonly access: SigningKey;
+  readonly refresh: SigningKey;
+  /** The signing key first, then the keys published for a rotation (next or retiring ones). */
+  readonly verifiers: { readonly access: KeyRing; readonly refresh: KeyRing };
 }
 
 export const MIN_SECRET_BYTES = 32;
@@ -42,13 +59,43 @@ export function pemSigningKey(algorithm: 'RS256' | 'ES256', privatePem: string, 
   if (JSON.stringify(derived) !== JSON.stringify(publicKey.export({ format: 'jwk' }))) {
     throw new Error('the public key does not belong to the private key');
   }
-  if (algorithm === 'RS256') {
-    const bits = privateKey.asymmetricKeyDetails?.modulusLength ?? 0;
-    if (privateKey.asymmetricKeyType !== 'rsa' || bits < 2048) {
-      throw new Error('RS256 needs an RSA private key of at least 2048 bits');
-    }
-  } else if (privateKey.asymmetricKeyType !== 'ec' || privateKey.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
-    throw new Error('ES256 needs an EC private key on the P-256 curve');
-  }
+  checkFitsAlgorithm(algorithm, privateKey, 'private');
   return { algorithm, kid: jwkThumbprint(publicKey), signingKey: privateKey, verificationKey: publicKey };
+}
+
+/** A verification-only key from one PEM public key; a private key is refused (it does not belong in a public list). */
+export function pemVerificationKey(algorithm: 'RS256' | 'ES256', publicPem: string): VerificationKey {
+  if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(publicPem)) {
+    throw new Error('holds a private key: list only public keys here (openssl pkey -in key.pem -pubout)');
+  }
+  const publicKey = createPublicKey(publicPem);
+  checkFitsAlgorithm(algorithm, publicKey, 'public');
+  return { algorithm, kid: jwkThumbprint(publicKey), verificationKey: publicKey };
+}
+
+function checkFitsAlgorithm(algorithm: 'RS256' | 'ES256', key: KeyObject, half: 'private' | 'public'): void {
+  if (algorithm === 'RS256') {
+    const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
+    if (key.asymmetricKeyType !== 'rsa' || bits < 2048) throw new Error(`RS256 needs an RSA ${half} key of at least 2048 bits`);
+  } else if (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
+    throw new Error(`ES256 needs an EC ${half} key on the P-256 curve`);
+  }
+}
+
+/**
+ * Assembles both key rings. Throws when one key would serve both token kinds: a refresh token must
+ * never verify as an access token, whatever kid it names.
+ */
+export function tokenKeys(
+  access: SigningKey,
+  refresh: SigningKey,
+  extra: { access?: readonly VerificationKey[]; refresh?: readonly VerificationKey[] } = {},
+): TokenKeys {
+  const ring = (active: SigningKey, others: readonly VerificationKey[] = []): KeyRing =>
+    new Map([active, ...others].map((key) => [key.kid, key] as const));
+  const accessRing = ring(access, extra.access);
+  const refreshRing = ring(refresh, extra.refresh);
+  const shared = [...accessRing.keys()].filter((kid) => refreshRing.has(kid));
+  if (shared.length > 0) throw new Error(`the same key is configured for access and refresh tokens (kid ${shared.join(', ')})`);
+  return { access, refresh, verifiers: { access: accessRing, refresh: refreshRing } };
 }

@@ -1,10 +1,10 @@
 // Access and refresh JWTs (SPEC §6): signed and verified with prebuilt KeyObjects, algorithm pinned.
 import { randomBytes } from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import type { Config, TokenKeys } from '../config/config';
+import type { Config } from '../config/config';
 import type { Duration } from '../config/duration';
 import { Role } from '../users/user';
-import type { SigningKey } from './keys';
+import type { KeyRing, SigningKey, TokenKeys } from './keys';
 
 export const ACCESS_TOKEN_TYPE = 'at+jwt';
 export const REFRESH_TOKEN_TYPE = 'rt+jwt';
@@ -50,7 +50,7 @@ export const newTokenId = (): string => randomBytes(16).toString('base64url');
 export class TokenService {
   constructor(
     private readonly keys: TokenKeys,
-    private readonly options: Pick<Config['jwt'], 'issuer' | 'audience' | 'accessTokenTtl'>,
+    private readonly options: Pick<Config['jwt'], 'issuer' | 'audience' | 'accessTokenTtl'> & Partial<Pick<Config['jwt'], 'roleScopes'>>,
     private readonly clock: Clock = systemClock,
   ) {}
 
@@ -58,11 +58,13 @@ export class TokenService {
     return this.options.accessTokenTtl;
   }
 
+  /** `scope` given: exactly that (e.g. a client's grant); omitted: the role's scopes from ROLE_SCOPES, if any. */
   signAccess(claims: { sub: string; sid: string; role: Role; scope?: string }): IssuedToken {
     const now = this.clock();
     const jti = newTokenId();
     const expiresAt = now + this.options.accessTokenTtl.seconds;
-    const payload = { ...claims, iat: now, nbf: now, exp: expiresAt, iss: this.options.issuer, aud: this.options.audience, jti };
+    const scope = claims.scope ?? this.options.roleScopes?.[claims.role].join(' ');
+    const payload = { ...claims, ...(scope ? { scope } : {}), iat: now, nbf: now, exp: expiresAt, iss: this.options.issuer, aud: this.options.audience, jti };
     return { token: this.sign(payload, this.keys.access, ACCESS_TOKEN_TYPE), jti, expiresAt };
   }
 
@@ -73,7 +75,7 @@ export class TokenService {
   }
 
   verifyAccess(token: string): AccessClaims {
-    const payload = this.verify(token, this.keys.access, ACCESS_TOKEN_TYPE);
+    const payload = this.verify(token, this.keys.verifiers.access, ACCESS_TOKEN_TYPE);
     if (typeof payload.nbf !== 'number') throw new InvalidTokenError('access token has no nbf');
     if (!ROLES.has(payload.role)) throw new InvalidTokenError('access token has no valid role');
     if (payload.scope !== undefined && typeof payload.scope !== 'string') throw new InvalidTokenError('scope is not a string');
@@ -81,14 +83,18 @@ export class TokenService {
   }
 
   verifyRefresh(token: string): RefreshClaims {
-    return this.verify(token, this.keys.refresh, REFRESH_TOKEN_TYPE) as unknown as RefreshClaims;
+    return this.verify(token, this.keys.verifiers.refresh, REFRESH_TOKEN_TYPE) as unknown as RefreshClaims;
   }
 
   private sign(payload: object, key: SigningKey, typ: string): string {
     return jwt.sign(payload, key.signingKey, { algorithm: key.algorithm, keyid: key.kid, header: { alg: key.algorithm, typ } });
   }
 
-  private verify(token: string, key: SigningKey, typ: string): jwt.JwtPayload {
+  /** The token's kid picks the key (unknown or missing: refused); the algorithm stays pinned to that key's. */
+  private verify(token: string, ring: KeyRing, typ: string): jwt.JwtPayload {
+    const kid = headerKid(token);
+    const key = kid === undefined ? undefined : ring.get(kid);
+    if (!key) throw new InvalidTokenError('unknown kid');
     let decoded: jwt.Jwt;
     try {
       decoded = jwt.verify(token, key.verificationKey, {
@@ -104,12 +110,24 @@ export class TokenService {
     }
     const { header, payload } = decoded;
     if (header.typ !== typ) throw new InvalidTokenError(`expected typ ${typ}, got ${String(header.typ)}`);
-    if (header.kid !== key.kid) throw new InvalidTokenError('unknown kid');
     if (typeof payload !== 'object') throw new InvalidTokenError('payload is not a JSON object');
     if (typeof payload.exp !== 'number') throw new InvalidTokenError('token has no exp');
     for (const claim of ['sub', 'sid', 'jti'] as const) {
       if (typeof payload[claim] !== 'string' || payload[claim] === '') throw new InvalidTokenError(`token has no ${claim}`);
     }
     return payload;
+  }
+}
+
+/** The kid of a compact JWT's header, read without verifying anything (the signature check follows). */
+function headerKid(token: string): string | undefined {
+  const end = token.indexOf('.');
+  if (end <= 0) return undefined;
+  try {
+    const header: unknown = JSON.parse(Buffer.from(token.slice(0, end), 'base64url').toString('utf8'));
+    const kid = typeof header === 'object' && header !== null ? (header as { kid?: unknown }).kid : undefined;
+    return typeof kid === 'string' ? kid : undefined;
+  } catch {
+    return undefined;
   }
 }

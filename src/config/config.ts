@@ -1,14 +1,12 @@
 // loadConfig(env): the one place configuration is read. Returns a frozen, fully defaulted Config
 // or throws ConfigError listing every problem, one line each.
-import { readFileSync } from 'node:fs';
-import { pemSigningKey, secretSigningKey, type Algorithm, type SigningKey } from '../auth/keys';
+import type { Algorithm, TokenKeys } from '../auth/keys';
+import type { RoleScopes } from '../auth/scopes';
 import type { Duration } from './duration';
 import { envSchema, type Env } from './env.schema';
+import { keyVariables, loadKeys } from './load-keys';
 
-export interface TokenKeys {
-  readonly access: SigningKey;
-  readonly refresh: SigningKey;
-}
+export type { TokenKeys } from '../auth/keys';
 
 export interface RateLimit {
   readonly points: number;
@@ -35,6 +33,8 @@ export interface Config {
     readonly audience: string;
     readonly accessTokenTtl: Duration;
     readonly refreshTokenTtl: Duration;
+    /** The scopes a user's access token carries, by role (ROLE_SCOPES). */
+    readonly roleScopes: RoleScopes;
   };
   readonly sessions: {
     readonly maxAge: Duration;
@@ -50,6 +50,8 @@ export interface Config {
     readonly corsOrigins: readonly string[];
     readonly bodyLimitBytes: number;
     readonly trustProxy: false | number | readonly string[];
+    /** The service's external base URL (PUBLIC_URL), for jwks_uri; unset: taken from each request. */
+    readonly publicUrl: string | undefined;
   };
   readonly graphql: {
     /** Also shows "did you mean" suggestions in error messages when true. */
@@ -138,6 +140,7 @@ export function loadConfig(rawEnv: RawEnv = process.env): Config {
       audience: env.JWT_AUDIENCE,
       accessTokenTtl: env.ACCESS_TOKEN_TTL,
       refreshTokenTtl: env.REFRESH_TOKEN_TTL,
+      roleScopes: env.ROLE_SCOPES,
     },
     sessions: {
       maxAge: env.SESSION_MAX_AGE,
@@ -145,7 +148,7 @@ export function loadConfig(rawEnv: RawEnv = process.env): Config {
       refreshTokenInBody: env.REFRESH_TOKEN_IN_BODY,
     },
     cookies: { secure: env.COOKIE_SECURE, sameSite: env.COOKIE_SAMESITE, domain: env.COOKIE_DOMAIN },
-    http: { corsOrigins: env.CORS_ORIGINS, bodyLimitBytes: env.BODY_LIMIT, trustProxy: env.TRUST_PROXY },
+    http: { corsOrigins: env.CORS_ORIGINS, bodyLimitBytes: env.BODY_LIMIT, trustProxy: env.TRUST_PROXY, publicUrl: env.PUBLIC_URL },
     graphql: {
       introspection: env.GRAPHQL_INTROSPECTION ?? !production,
       maxDepth: env.GRAPHQL_MAX_DEPTH,
@@ -164,81 +167,6 @@ export function loadConfig(rawEnv: RawEnv = process.env): Config {
       loginMaxLockout: env.RATE_LIMIT_LOGIN_MAX_LOCKOUT,
     },
   });
-}
-
-function keyVariables(algorithm: Algorithm): string {
-  return algorithm === 'HS256' ? 'JWT_SECRET and JWT_REFRESH_SECRET' : 'JWT_PRIVATE_KEY and JWT_REFRESH_PRIVATE_KEY (or their _FILE variants)';
-}
-
-/** Builds both key sets, or returns undefined when none is configured (dev keys then apply). */
-function loadKeys(env: Env, rawEnv: RawEnv, problems: string[]): TokenKeys | undefined {
-  const attempt = (name: string, build: () => SigningKey): SigningKey | undefined => {
-    try {
-      return build();
-    } catch (error) {
-      problems.push(`${name} ${(error as Error).message}`);
-      return undefined;
-    }
-  };
-
-  if (env.JWT_ALGORITHM === 'HS256') {
-    if (!env.JWT_SECRET && !env.JWT_REFRESH_SECRET) return undefined;
-    if (!env.JWT_SECRET || !env.JWT_REFRESH_SECRET) {
-      problems.push('JWT_SECRET and JWT_REFRESH_SECRET must be set together');
-      return undefined;
-    }
-    if (env.JWT_SECRET === env.JWT_REFRESH_SECRET) {
-      problems.push('JWT_REFRESH_SECRET must differ from JWT_SECRET, so a refresh token can never pass as an access token');
-      return undefined;
-    }
-    const access = attempt('JWT_SECRET', () => secretSigningKey(env.JWT_SECRET!));
-    const refresh = attempt('JWT_REFRESH_SECRET', () => secretSigningKey(env.JWT_REFRESH_SECRET!));
-    return access && refresh ? { access, refresh } : undefined;
-  }
-
-  const algorithm = env.JWT_ALGORITHM;
-  const pem = (name: string) => readPem(name, rawEnv, problems);
-  const accessPrivate = pem('JWT_PRIVATE_KEY');
-  const refreshPrivate = pem('JWT_REFRESH_PRIVATE_KEY');
-  const accessPublic = pem('JWT_PUBLIC_KEY');
-  const refreshPublic = pem('JWT_REFRESH_PUBLIC_KEY');
-  if (!accessPrivate && !refreshPrivate) return undefined;
-  if (!accessPrivate || !refreshPrivate) {
-    problems.push('JWT_PRIVATE_KEY and JWT_REFRESH_PRIVATE_KEY must be set together (inline PEM, base64 PEM, or *_FILE)');
-    return undefined;
-  }
-  const access = attempt('JWT_PRIVATE_KEY', () => pemSigningKey(algorithm, accessPrivate, accessPublic));
-  const refresh = attempt('JWT_REFRESH_PRIVATE_KEY', () => pemSigningKey(algorithm, refreshPrivate, refreshPublic));
-  if (access && refresh && access.kid === refresh.kid) {
-    problems.push('JWT_REFRESH_PRIVATE_KEY must differ from JWT_PRIVATE_KEY');
-    return undefined;
-  }
-  return access && refresh ? { access, refresh } : undefined;
-}
-
-/** A PEM from NAME (inline, with literal \n allowed, or base64 of the PEM) or from the file NAME_FILE. */
-function readPem(name: string, rawEnv: RawEnv, problems: string[]): string | undefined {
-  const inline = rawEnv[name]?.trim();
-  const file = rawEnv[`${name}_FILE`]?.trim();
-  if (inline && file) {
-    problems.push(`${name} and ${name}_FILE are both set: choose one`);
-    return undefined;
-  }
-  let text = inline;
-  if (file) {
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (error) {
-      problems.push(`${name}_FILE cannot be read: ${(error as NodeJS.ErrnoException).code ?? 'error'} ${file}`);
-      return undefined;
-    }
-  }
-  if (!text) return undefined;
-  if (text.includes('-----BEGIN')) return text.replace(/\\n/g, '\n');
-  const decoded = Buffer.from(text, 'base64').toString('utf8');
-  if (decoded.includes('-----BEGIN')) return decoded;
-  problems.push(`${name} must be a PEM key, inline or base64-encoded`);
-  return undefined;
 }
 
 /** Freezes plain objects and arrays all the way down; class instances stay as they are (Duration freezes itself). */

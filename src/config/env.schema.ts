@@ -3,6 +3,7 @@ import bytes from 'bytes';
 import proxyAddr from 'proxy-addr';
 import { z } from 'zod';
 import { ALGORITHMS } from '../auth/keys';
+import { DEFAULT_ROLE_SCOPES, parseRoleScopes } from '../auth/scopes';
 import { Duration } from './duration';
 
 const optionalText = z
@@ -104,6 +105,13 @@ const trustProxy = optionalText.transform((value, ctx): false | number | string[
   }
 });
 
+const roleScopes = optionalText.transform((value, ctx) => {
+  const parsed = parseRoleScopes(value ?? DEFAULT_ROLE_SCOPES);
+  if ('scopes' in parsed) return parsed.scopes;
+  ctx.addIssue({ code: 'custom', message: `${parsed.problems.join('; ')} (like ${DEFAULT_ROLE_SCOPES})` });
+  return z.NEVER;
+});
+
 export const envSchema = z.object({
   NODE_ENV: oneOf(['development', 'production', 'test'], 'development'),
   PORT: integer(4000, 0, 65535),
@@ -126,6 +134,14 @@ export const envSchema = z.object({
   JWT_REFRESH_PRIVATE_KEY_FILE: optionalText,
   JWT_REFRESH_PUBLIC_KEY: optionalText,
   JWT_REFRESH_PUBLIC_KEY_FILE: optionalText,
+  // Rotation: keys accepted for verification, never used to sign (parsed in load-keys.ts).
+  JWT_PUBLIC_KEYS: optionalText,
+  JWT_PUBLIC_KEYS_FILE: optionalText,
+  JWT_REFRESH_PUBLIC_KEYS: optionalText,
+  JWT_REFRESH_PUBLIC_KEYS_FILE: optionalText,
+  JWT_VERIFICATION_SECRETS: optionalText,
+  JWT_REFRESH_VERIFICATION_SECRETS: optionalText,
+  ROLE_SCOPES: roleScopes,
   JWT_ISSUER: optionalText.transform((value) => value ?? 'portcullis'),
   JWT_AUDIENCE: optionalText.transform((value) => value ?? 'portcullis'),
   ACCESS_TOKEN_TTL: duration('15m'),
@@ -137,6 +153,7 @@ export const envSchema = z.object({
   COOKIE_SAMESITE: oneOf(['lax', 'strict', 'none'], 'lax'),
   COOKIE_DOMAIN: optionalText,
   CORS_ORIGINS: origins,
+  PUBLIC_URL: url(['https:', 'http:']).transform((value) => value?.replace(/\/+$/, '')),
   BODY_LIMIT: byteSize('1mb'),
   TRUST_PROXY: trustProxy,
   GRAPHQL_INTROSPECTION: optionalBoolean,

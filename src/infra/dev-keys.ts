@@ -3,8 +3,7 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { pemSigningKey, secretSigningKey, type Algorithm } from '../auth/keys';
-import type { TokenKeys } from '../config/config';
+import { pemSigningKey, secretSigningKey, tokenKeys, type Algorithm, type TokenKeys } from '../auth/keys';
 
 interface StoredKeys {
   algorithm: Algorithm;
@@ -23,7 +22,7 @@ export function loadOrCreateDevKeys(dataDir: string, algorithm: Algorithm): Toke
     writeFileSync(file, JSON.stringify(stored, null, 2), { mode: 0o600 });
   }
   const build = (material: string) => (algorithm === 'HS256' ? secretSigningKey(material) : pemSigningKey(algorithm, material));
-  return { access: build(stored.access), refresh: build(stored.refresh) };
+  return tokenKeys(build(stored.access), build(stored.refresh));
 }
 
 function makeKey(algorithm: Algorithm): string {

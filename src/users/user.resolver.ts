@@ -1,11 +1,13 @@
-import { Authorized, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
+import { Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
 import type { AuthService } from '../auth/auth.service';
+import { Authenticated, RequiresScopes } from '../auth/directives';
 import type { Viewer } from '../auth/viewer';
 import type { Context } from '../context';
 import { User } from './user.type';
 import type { UserRecord } from './user';
 
 export const USERS_READ_SCOPE = 'users:read';
+export const PROFILE_READ_SCOPE = 'profile:read';
 
 /** SPEC §4: an email is shown to its owner, to ADMINs, and to clients holding users:read. */
 export function canSeeEmail(viewer: Viewer | null, userId: string): boolean {
@@ -17,8 +19,9 @@ export function canSeeEmail(viewer: Viewer | null, userId: string): boolean {
 export class UserResolver {
   constructor(private readonly auth: AuthService) {}
 
-  @Authorized()
-  @Query(() => User, { description: 'The signed-in user.' })
+  @Authenticated()
+  @RequiresScopes([PROFILE_READ_SCOPE])
+  @Query(() => User, { description: 'The signed-in user (needs scope profile:read).' })
   me(@Ctx() ctx: Context): Promise<UserRecord> {
     return this.auth.currentUser(ctx.viewer!);
   }

@@ -70,8 +70,9 @@ export interface AccessClaimsBaseline {
 }
 
 /**
- * Valid access claims for this server (issuer, audience, 15 minutes from now). Overrides win; an
- * override of `undefined` drops the claim from the encoded token (JSON.stringify omits it).
+ * Valid access claims for this server (issuer, audience, 15 minutes from now, the USER role's scopes
+ * from ROLE_SCOPES). Overrides win; an override of `undefined` drops the claim from the encoded token
+ * (JSON.stringify omits it).
  */
 export function claimsFor(
   server: { config: Config },
@@ -86,6 +87,7 @@ export function claimsFor(
     iss: server.config.jwt.issuer,
     aud: server.config.jwt.audience,
     role: 'USER',
+    scope: server.config.jwt.roleScopes.USER.join(' '),
     ...claims,
   };
 }

@@ -76,12 +76,12 @@ describe('the tokens the service issues', () => {
     expect(decodeJwt(accessToken).header).toEqual({ alg: 'HS256', typ: 'at+jwt', kid: expectedKid });
   });
 
-  it('puts exactly sub, sid, jti, iat, nbf, exp, iss, aud and role in the access token, no personal data, for 900 seconds', async () => {
+  it('puts exactly sub, sid, jti, iat, nbf, exp, iss, aud, role and scope in the access token, no personal data, for 900 seconds', async () => {
     const { accessToken, user, input } = await registerUser(server);
     const { payload } = decodeJwt(accessToken);
 
-    expect(Object.keys(payload).sort()).toEqual(['aud', 'exp', 'iat', 'iss', 'jti', 'nbf', 'role', 'sid', 'sub']);
-    expect(payload).toMatchObject({ sub: user.id, role: 'USER', iss: server.config.jwt.issuer, aud: server.config.jwt.audience });
+    expect(Object.keys(payload).sort()).toEqual(['aud', 'exp', 'iat', 'iss', 'jti', 'nbf', 'role', 'scope', 'sid', 'sub']);
+    expect(payload).toMatchObject({ sub: user.id, role: 'USER', scope: 'profile:read', iss: server.config.jwt.issuer, aud: server.config.jwt.audience });
     expect(payload.nbf).toBe(payload.iat);
     expect(payload.exp - payload.iat).toBe(900);
     expect(Math.abs(payload.iat - nowSeconds())).toBeLessThanOrEqual(5);

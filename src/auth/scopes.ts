@@ -1,0 +1,40 @@
+// OAuth scopes (RFC 6749 §3.3): the `scope` claim is one space-separated string (RFC 9068, RFC 8693),
+// derived for users from their role through ROLE_SCOPES, the shape Apollo Router's @requiresScopes reads.
+import { Role } from '../users/user';
+
+export type RoleScopes = Readonly<Record<Role, readonly string[]>>;
+
+export const DEFAULT_ROLE_SCOPES = 'USER=profile:read;ADMIN=profile:read users:read users:write';
+
+/** RFC 6749 §3.3 scope-token: printable ASCII except space, `"` and `\`. */
+const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
+
+/**
+ * Parses `ROLE=scope scope;ROLE=scope` (scopes separated by spaces or commas, so a .env line needs no
+ * quotes; a scope therefore holds no comma); returns the map or the problems, one line each.
+ */
+export function parseRoleScopes(text: string): { scopes: RoleScopes } | { problems: string[] } {
+  const problems: string[] = [];
+  const scopes: Record<string, readonly string[]> = Object.fromEntries(Object.values(Role).map((role) => [role, []]));
+  const seen = new Set<string>();
+  for (const entry of text.split(';').map((part) => part.trim()).filter(Boolean)) {
+    const separator = entry.indexOf('=');
+    const name = (separator < 0 ? entry : entry.slice(0, separator)).trim();
+    const role = Object.values(Role).find((candidate) => candidate === name.toUpperCase());
+    if (separator < 0 || !role) {
+      problems.push(`"${entry}" must be ROLE=scope scope, with ROLE one of ${Object.values(Role).join(', ')}`);
+      continue;
+    }
+    if (seen.has(role)) problems.push(`lists ${role} twice`);
+    seen.add(role);
+    const tokens = entry.slice(separator + 1).split(/[\s,]+/).filter(Boolean);
+    for (const token of tokens) if (!SCOPE_TOKEN.test(token)) problems.push(`"${token}" is not a scope (printable ASCII without spaces, quotes or backslashes)`);
+    scopes[role] = Object.freeze([...new Set(tokens)]);
+  }
+  return problems.length > 0 ? { problems } : { scopes: Object.freeze(scopes) };
+}
+
+/** True when the scopes satisfy @requiresScopes(scopes: anyOf): every scope of at least one inner list. */
+export function satisfies(granted: readonly string[], anyOf: readonly (readonly string[])[]): boolean {
+  return anyOf.some((allOf) => allOf.every((scope) => granted.includes(scope)));
+}

@@ -1,0 +1,133 @@
+// GET /.well-known/jwks.json and /.well-known/openid-configuration (SPEC §3): every access-token key
+// still accepted is published as a public JWK; refresh keys and HMAC secrets never are.
+import { createPublicKey, type JsonWebKey } from 'node:crypto';
+import jwt from 'jsonwebtoken';
+import { jwkThumbprint } from '../../src/auth/keys';
+import { ME, registerUser } from '../helpers/graphql';
+import { keyEnv, newKeyPair, type KeyPair } from '../helpers/keys';
+import { buildJwt, claimsFor, decodeJwt } from '../helpers/tokens';
+import { createTestServer, releaseTestResources, TEST_SECRETS, type TestServer } from '../helpers/test-server';
+
+const servers: TestServer[] = [];
+afterAll(async () => {
+  for (const server of servers) await server.close();
+  await releaseTestResources();
+});
+
+async function start(env: Record<string, string>): Promise<TestServer> {
+  const server = await createTestServer({ env });
+  servers.push(server);
+  return server;
+}
+
+async function get(server: TestServer, path: string) {
+  const response = await fetch(new URL(path, server.origin));
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, text, body: JSON.parse(text) as Record<string, any> };
+}
+
+const sessionOf = (token: string) => decodeJwt(token).payload as { sub: string; sid: string };
+
+describe.each(['ES256', 'RS256'] as const)('with %s keys', (algorithm) => {
+  const [access, refresh, next, old] = [newKeyPair(algorithm), newKeyPair(algorithm), newKeyPair(algorithm), newKeyPair(algorithm)];
+  const refreshNext = newKeyPair(algorithm);
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await start(keyEnv(algorithm, { access, refresh, accessPublished: [next, old], refreshPublished: [refreshNext] }));
+  });
+
+  it('publishes every access-token key still accepted, signing key first, with kid, alg, use and a cache lifetime', async () => {
+    const response = await get(server, '/.well-known/jwks.json');
+
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^application\/jwk-set\+json/);
+    expect(response.headers.get('cache-control')).toBe('public, max-age=300');
+    expect(response.body.keys.map((key: JsonWebKey) => key.kid)).toEqual([access, next, old].map((pair) => jwkThumbprint(pair.publicKey)));
+    for (const [index, pair] of [access, next, old].entries()) {
+      const { kty, crv, x, y, n, e } = pair.publicKey.export({ format: 'jwk' });
+      const members = algorithm === 'ES256' ? { kty, crv, x, y } : { kty, n, e };
+      expect(response.body.keys[index]).toEqual({ ...members, kid: jwkThumbprint(pair.publicKey), alg: algorithm, use: 'sig' });
+    }
+  });
+
+  it('publishes no private member and no refresh key', async () => {
+    const { text } = await get(server, '/.well-known/jwks.json');
+
+    for (const member of ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k']) expect(text).not.toContain(`"${member}":`);
+    for (const pair of [refresh, refreshNext]) expect(text).not.toContain(jwkThumbprint(pair.publicKey));
+  });
+
+  it('publishes a key another service can verify the issued access tokens with, picking it by kid', async () => {
+    const { accessToken } = await registerUser(server);
+    const { body } = await get(server, '/.well-known/jwks.json');
+    const jwk = body.keys.find((key: JsonWebKey & { kid: string }) => key.kid === decodeJwt(accessToken).header.kid);
+
+    const claims = jwt.verify(accessToken, createPublicKey({ key: jwk, format: 'jwk' }), {
+      algorithms: [algorithm],
+      issuer: server.config.jwt.issuer,
+      audience: server.config.jwt.audience,
+    });
+    expect(claims).toMatchObject({ sub: sessionOf(accessToken).sub, scope: 'profile:read' });
+  });
+
+  it('accepts an access token signed with a published key that does not sign, and refuses one whose key is not configured', async () => {
+    const alice = await registerUser(server);
+    const signedBy = (pair: KeyPair) =>
+      buildJwt({
+        header: { alg: algorithm, typ: 'at+jwt', kid: jwkThumbprint(pair.publicKey) },
+        payload: claimsFor(server, sessionOf(alice.accessToken)),
+        key: pair.privateKey,
+      });
+
+    const published = await server.gql(ME, {}, { token: signedBy(next) });
+    expect(published.errors).toBeUndefined();
+    expect(published.data?.me.id).toBe(alice.user.id);
+
+    const stranger = await server.gql(ME, {}, { token: signedBy(newKeyPair(algorithm)) });
+    expect(stranger.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    expect(stranger.data).toBeNull();
+  });
+
+  it('refuses an access token signed with a refresh key, even one only published for rotation', async () => {
+    const alice = await registerUser(server);
+    for (const pair of [refresh, refreshNext]) {
+      const token = buildJwt({
+        header: { alg: algorithm, typ: 'at+jwt', kid: jwkThumbprint(pair.publicKey) },
+        payload: claimsFor(server, sessionOf(alice.accessToken)),
+        key: pair.privateKey,
+      });
+      const response = await server.gql(ME, {}, { token });
+      expect(response.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+      expect(response.data).toBeNull();
+    }
+  });
+
+  it('describes itself with only true fields: the issuer of its tokens and where its keys are', async () => {
+    const response = await get(server, '/.well-known/openid-configuration');
+
+    expect(response.status).toBe(200);
+    expect(response.headers.get('cache-control')).toBe('public, max-age=300');
+    expect(response.body).toEqual({ issuer: server.config.jwt.issuer, jwks_uri: `${server.origin}/.well-known/jwks.json` });
+  });
+});
+
+describe('with PUBLIC_URL set', () => {
+  it('names jwks_uri from PUBLIC_URL rather than from the request', async () => {
+    const server = await start({ ...keyEnv('ES256', { access: newKeyPair('ES256'), refresh: newKeyPair('ES256') }), PUBLIC_URL: 'https://auth.example.com/', JWT_ISSUER: 'https://auth.example.com' });
+    const response = await get(server, '/.well-known/openid-configuration');
+
+    expect(response.body).toEqual({ issuer: 'https://auth.example.com', jwks_uri: 'https://auth.example.com/.well-known/jwks.json' });
+  });
+});
+
+describe('with HS256', () => {
+  it('publishes nothing: both documents answer 404 and no secret appears', async () => {
+    const server = await start({ JWT_VERIFICATION_SECRETS: 'a-next-access-secret-of-32-bytes-or-more' });
+    for (const path of ['/.well-known/jwks.json', '/.well-known/openid-configuration']) {
+      const response = await get(server, path);
+      expect(response.status).toBe(404);
+      expect(response.body).toEqual({ error: 'not_found', error_description: expect.stringContaining('RS256 or ES256') });
+      for (const secret of [TEST_SECRETS.JWT_SECRET, 'a-next-access-secret', server.keys.access.kid]) expect(response.text).not.toContain(secret);
+    }
+  });
+});
