@@ -18,6 +18,7 @@ import { systemClock, TokenService, type Clock } from './auth/tokens';
 import { wellKnownRouter } from './auth/well-known.router';
 import type { Config, TokenKeys } from './config/config';
 import { createContextBuilder, type Context } from './context';
+import { coprocessorRouter } from './coprocessor/coprocessor.router';
 import { createErrorFormatter, ErrorCode } from './errors';
 import { limitEntities } from './graphql/entities-limit';
 import { operationLimits } from './graphql/operation-limits';
@@ -92,6 +93,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   expressApp.set('trust proxy', config.http.trustProxy);
   expressApp.use(healthRouter({ postgres: () => deps.database.ping(), redis: () => deps.sessions.ping() }));
   expressApp.use(wellKnownRouter({ keys: deps.keys, issuer: config.jwt.issuer, publicUrl: config.http.publicUrl }));
+  expressApp.use(coprocessorRouter({ auth, bodyLimitBytes: config.http.bodyLimitBytes, logger: deps.logger }));
   expressApp.use(
     '/graphql',
     cors({ origin: [...config.http.corsOrigins], credentials: true }),

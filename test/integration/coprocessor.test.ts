@@ -1,0 +1,234 @@
+// POST /coprocessor: Apollo Router's external coprocessing protocol (version 1, RouterRequest stage),
+// fed requests shaped exactly as Apollo's documentation shows them (test/fixtures/coprocessor).
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { LOGOUT, registerUser } from '../helpers/graphql';
+import { realRedisUrl } from '../helpers/backends';
+import { startTcpProxy } from '../helpers/tcp-proxy';
+import { decodeJwt } from '../helpers/tokens';
+import { createTestServer, releaseTestResources, type TestServer } from '../helpers/test-server';
+
+const CLAIMS = 'apollo::authentication::jwt_claims';
+const fixture = (name: string): Record<string, any> =>
+  JSON.parse(readFileSync(path.join(__dirname, '../fixtures/coprocessor', name), 'utf8'));
+
+const closers: Array<() => Promise<void>> = [];
+let server: TestServer;
+beforeAll(async () => {
+  server = await createTestServer();
+  closers.push(() => server.close());
+});
+afterAll(async () => {
+  for (const close of closers.reverse()) await close();
+  await releaseTestResources();
+});
+
+async function coprocess(target: TestServer, body: unknown, options: { raw?: string; contentType?: string } = {}) {
+  const response = await fetch(new URL('/coprocessor', target.origin), {
+    method: 'POST',
+    headers: { 'content-type': options.contentType ?? 'application/json' },
+    body: options.raw ?? JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, text, body: JSON.parse(text) as Record<string, any> };
+}
+
+/** The documented RouterRequest example, with the client's headers replaced or added. */
+function routerRequest(headers: Record<string, string[]> = {}): Record<string, any> {
+  const request = fixture('router-request.json');
+  return { ...request, headers: { ...request.headers, ...headers } };
+}
+
+const bearer = (token: string) => ({ authorization: [`Bearer ${token}`] });
+
+describe('a RouterRequest the service can answer', () => {
+  it('continues the documented example (no token) unchanged: same control properties, headers and context entries, no claims', async () => {
+    const request = fixture('router-request.json');
+    const response = await coprocess(server, request);
+
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({
+      version: 1,
+      stage: 'RouterRequest',
+      control: 'continue',
+      id: '1b19c05fdafc521016df33148ad63c1b',
+      headers: request.headers,
+      context: request.context,
+    });
+  });
+
+  it('continues with the verified sub, sid and scope of a Bearer token in the router context', async () => {
+    const alice = await registerUser(server);
+    const { sub, sid } = decodeJwt(alice.accessToken).payload;
+    const response = await coprocess(server, routerRequest(bearer(alice.accessToken)));
+
+    expect(response.status).toBe(200);
+    expect(response.body.control).toBe('continue');
+    expect(response.body.id).toBe('1b19c05fdafc521016df33148ad63c1b');
+    expect(response.body.context.entries).toEqual({
+      'accepts-json': false,
+      'accepts-wildcard': true,
+      'accepts-multipart': false,
+      [CLAIMS]: { sub, sid, scope: 'profile:read' },
+    });
+    expect(sub).toBe(alice.user.id);
+  });
+
+  it('reads the access_token cookie when there is no Authorization header, whatever the header name case', async () => {
+    const alice = await registerUser(server);
+    const request = routerRequest();
+    delete request.headers.cookie;
+    request.headers.Cookie = [`tasty_cookie=strawberry; access_token=${alice.accessToken}`];
+    const response = await coprocess(server, request);
+
+    expect(response.body.control).toBe('continue');
+    expect(response.body.context.entries[CLAIMS]).toMatchObject({ sub: alice.user.id });
+  });
+
+  it('answers the minimal request of the "adding authorization claims" example, keeping its context entries', async () => {
+    const response = await coprocess(server, fixture('router-request-claims.json'));
+
+    expect(response.body).toEqual({
+      version: 1,
+      stage: 'RouterRequest',
+      control: 'continue',
+      id: 'd0a8245df0efe8aa38a80dba1147fb2e',
+      context: { entries: { 'accepts-json': true } },
+    });
+  });
+});
+
+describe('a RouterRequest whose credentials the service refuses', () => {
+  it('breaks with 401 and a GraphQL error body for a Bearer token whose session was revoked', async () => {
+    const alice = await registerUser(server);
+    await server.gql(LOGOUT, {}, { token: alice.accessToken });
+    const response = await coprocess(server, routerRequest(bearer(alice.accessToken)));
+
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({
+      version: 1,
+      stage: 'RouterRequest',
+      control: { break: 401 },
+      id: '1b19c05fdafc521016df33148ad63c1b',
+      body: expect.any(String),
+    });
+    expect(JSON.parse(response.body.body)).toEqual({
+      errors: [{ message: 'Invalid, expired or revoked token', extensions: { code: 'UNAUTHENTICATED' } }],
+    });
+    expect(response.text).not.toContain(alice.user.id);
+  });
+
+  it('breaks with 401 for a malformed or forged Bearer token', async () => {
+    const alice = await registerUser(server);
+    const [header, payload] = alice.accessToken.split('.');
+    for (const token of ['not-a-jwt', `${header}.${payload}.`, `${alice.accessToken}x`]) {
+      const response = await coprocess(server, routerRequest(bearer(token)));
+      expect(response.body.control).toEqual({ break: 401 });
+      expect(response.body).not.toHaveProperty('context');
+    }
+  });
+
+  it('continues anonymously for a stale access cookie, so that login and refresh still pass the router', async () => {
+    const alice = await registerUser(server);
+    await server.gql(LOGOUT, {}, { token: alice.accessToken });
+    const response = await coprocess(server, routerRequest({ cookie: [`access_token=${alice.accessToken}`] }));
+
+    expect(response.body.control).toBe('continue');
+    expect(response.body.context.entries).not.toHaveProperty([CLAIMS]);
+  });
+});
+
+describe('identity the client tries to assert', () => {
+  it('drops claims already in the context and identity headers, keeping every other header', async () => {
+    const alice = await registerUser(server);
+    const request = routerRequest({
+      'x-user-id': [alice.user.id],
+      'X-User-Role': ['ADMIN'],
+      'x-portcullis-sub': [alice.user.id],
+      'x-forwarded-user': [alice.user.id],
+      'x-scopes': ['users:read'],
+    });
+    request.context.entries[CLAIMS] = { sub: alice.user.id, scope: 'users:read users:write' };
+    const response = await coprocess(server, request);
+
+    expect(response.body.control).toBe('continue');
+    expect(response.body.context.entries).not.toHaveProperty([CLAIMS]);
+    expect(response.body.headers).toEqual(fixture('router-request.json').headers);
+  });
+
+  it('replaces forged claims with the verified ones when a real token comes along', async () => {
+    const alice = await registerUser(server);
+    const mallory = await registerUser(server);
+    const request = routerRequest(bearer(mallory.accessToken));
+    request.context.entries[CLAIMS] = { sub: alice.user.id, scope: 'users:read' };
+    const response = await coprocess(server, request);
+
+    expect(response.body.context.entries[CLAIMS]).toEqual({ sub: mallory.user.id, sid: decodeJwt(mallory.accessToken).payload.sid, scope: 'profile:read' });
+  });
+});
+
+describe('requests the service cannot answer (the router then fails the client request closed)', () => {
+  it.each([
+    ['a body that is not JSON', { raw: '{"version": 1, "stage": "RouterRequest",' }],
+    ['a JSON array', { raw: '[]' }],
+    ['a JSON string', { raw: '"RouterRequest"' }],
+    ['a body sent as text/plain', { raw: JSON.stringify(fixture('router-request.json')), contentType: 'text/plain' }],
+  ])('answers 400 to %s', async (_description, options) => {
+    const response = await coprocess(server, undefined, options);
+    expect(response.status).toBe(400);
+    expect(response.text).not.toContain('continue');
+  });
+
+  it.each([
+    ['no version', { version: undefined }],
+    ['version 2', { version: 2 }],
+    ['no id', { id: undefined }],
+    ['headers that are not arrays of strings', { headers: { authorization: 'Bearer x' } }],
+    ['context without entries', { context: { accepts: true } }],
+  ])('answers 400 to a RouterRequest with %s', async (_description, change) => {
+    const response = await coprocess(server, { ...fixture('router-request.json'), ...change });
+    expect(response.status).toBe(400);
+    expect(response.body).toHaveProperty('error');
+  });
+
+  it.each([
+    ['the documented SupergraphRequest example', fixture('supergraph-request.json')],
+    ['a stage that does not exist', { ...fixture('router-request.json'), stage: 'Nonsense' }],
+    ['RouterResponse', { ...fixture('router-request.json'), stage: 'RouterResponse' }],
+  ])('answers 400 to %s, naming the stage', async (_description, request) => {
+    const response = await coprocess(server, request);
+    expect(response.status).toBe(400);
+    expect(response.body.error).toBe(`stage ${request.stage} is not handled: configure coprocessor.router.request only`);
+  });
+});
+
+// The in-process session store cannot be cut off: this needs the real Redis.
+const redisUrl = realRedisUrl();
+(redisUrl ? describe : describe.skip)('while Redis is unreachable', () => {
+  it('breaks with 503 SERVICE_UNAVAILABLE instead of trusting the token, and continues again once Redis is back', async () => {
+    const target = new URL(redisUrl!);
+    const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port) });
+    closers.push(() => proxy.close());
+    const cut = await createTestServer({ redisUrl: proxy.proxied(redisUrl!) });
+    closers.push(() => cut.close());
+    const alice = await registerUser(cut);
+
+    await proxy.cut('refuse');
+    const down = await coprocess(cut, routerRequest(bearer(alice.accessToken)));
+    expect(down.status).toBe(200);
+    expect(down.body.control).toEqual({ break: 503 });
+    expect(JSON.parse(down.body.body).errors[0].extensions.code).toBe('SERVICE_UNAVAILABLE');
+    expect(down.text).not.toMatch(/ECONN|redis|ioredis/i);
+
+    await proxy.restore();
+    for (let attempt = 0; ; attempt += 1) {
+      const up = await coprocess(cut, routerRequest(bearer(alice.accessToken)));
+      if (up.body.control === 'continue') {
+        expect(up.body.context.entries[CLAIMS]).toMatchObject({ sub: alice.user.id });
+        break;
+      }
+      if (attempt > 50) throw new Error(`coprocessor did not recover: ${up.text}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  });
+});
