@@ -3,7 +3,7 @@ import 'reflect-metadata';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
-import { parse, type GraphQLSchema } from 'graphql';
+import { parse, visit, type GraphQLSchema } from 'graphql';
 import { DateTimeResolver } from 'graphql-scalars';
 import { buildSchema, createResolversMap, type ContainerType } from 'type-graphql';
 import { authChecker } from './auth/auth-checker';
@@ -14,18 +14,27 @@ import { UnauthenticatedError } from './errors';
 import { UserResolver } from './users/user.resolver';
 import type { UserRecord } from './users/user';
 
-const FEDERATION_LINK = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@authenticated", "@requiresScopes"])';
+/** Router-only: Apollo Gateway refuses a supergraph that uses them (FEDERATION_AUTH_DIRECTIVES=false). */
+const AUTH_DIRECTIVES = ['authenticated', 'requiresScopes'];
+
+const federationLink = (imports: string[]) =>
+  `extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ${JSON.stringify(imports.map((name) => `@${name}`))})`;
 
 export interface SchemaDeps {
   auth: AuthService;
   refreshTokenInBody: boolean;
+  /** Publish @authenticated / @requiresScopes in the SDL (default true). The checks run either way. */
+  authDirectives?: boolean;
 }
 
 export async function buildAppSchema(deps: SchemaDeps): Promise<GraphQLSchema> {
   const schema = await buildTypeGraphQLSchema(deps);
   const resolvers = createResolversMap(schema);
+  const withAuthDirectives = deps.authDirectives ?? true;
+  let typeDefs = parse(`${federationLink(['key', ...(withAuthDirectives ? AUTH_DIRECTIVES : [])])}\n${printSchemaWithDirectives(schema)}`);
+  if (!withAuthDirectives) typeDefs = visit(typeDefs, { Directive: (node) => (AUTH_DIRECTIVES.includes(node.name.value) ? null : undefined) });
   return buildSubgraphSchema({
-    typeDefs: parse(`${FEDERATION_LINK}\n${printSchemaWithDirectives(schema)}`),
+    typeDefs,
     resolvers: {
       ...resolvers,
       User: {

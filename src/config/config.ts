@@ -63,6 +63,8 @@ export interface Config {
     readonly maxDirectives: number;
     /** Most representations one federation `_entities` call may resolve. */
     readonly maxEntities: number;
+    /** @authenticated / @requiresScopes in the subgraph SDL (FEDERATION_AUTH_DIRECTIVES); false for Apollo Gateway. */
+    readonly authDirectives: boolean;
   };
   readonly argon2: { readonly memoryCost: number; readonly timeCost: number; readonly parallelism: number };
   readonly rateLimits: {
@@ -157,6 +159,7 @@ export function loadConfig(rawEnv: RawEnv = process.env): Config {
       maxCost: env.GRAPHQL_MAX_COST,
       maxDirectives: env.GRAPHQL_MAX_DIRECTIVES,
       maxEntities: env.GRAPHQL_MAX_ENTITIES,
+      authDirectives: env.FEDERATION_AUTH_DIRECTIVES,
     },
     argon2: { memoryCost: env.ARGON2_MEMORY_COST, timeCost: env.ARGON2_TIME_COST, parallelism: env.ARGON2_PARALLELISM },
     rateLimits: {

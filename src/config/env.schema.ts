@@ -157,6 +157,7 @@ export const envSchema = z.object({
   BODY_LIMIT: byteSize('1mb'),
   TRUST_PROXY: trustProxy,
   GRAPHQL_INTROSPECTION: optionalBoolean,
+  FEDERATION_AUTH_DIRECTIVES: boolean(true),
   ARGON2_MEMORY_COST: integer(19_456, 19_456, 4_194_304),
   ARGON2_TIME_COST: integer(2, 2, 100),
   ARGON2_PARALLELISM: integer(1, 1, 16),

@@ -1,5 +1,6 @@
-// Key rotation and scope configuration: extra verification keys per token kind (JWT_PUBLIC_KEYS,
-// JWT_VERIFICATION_SECRETS and their refresh twins) and ROLE_SCOPES, every problem reported at once.
+// Configuration for a federated graph: extra verification keys per token kind (JWT_PUBLIC_KEYS,
+// JWT_VERIFICATION_SECRETS and their refresh twins), ROLE_SCOPES, PUBLIC_URL and
+// FEDERATION_AUTH_DIRECTIVES, every problem reported at once.
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -137,5 +138,28 @@ describe('ROLE_SCOPES', () => {
     const problems = problemsOf({ ROLE_SCOPES: 'OWNER=all;USER=a;USER=b;ADMIN=say"hi"' });
 
     expect(problems).toEqual([expect.stringMatching(/^ROLE_SCOPES "OWNER=all" must be ROLE=scope scope.*lists USER twice.*"say"hi"" is not a scope.*\(like USER=/)]);
+  });
+});
+
+describe('PUBLIC_URL and FEDERATION_AUTH_DIRECTIVES', () => {
+  it('default to unset and true', () => {
+    const config = loadConfig({});
+
+    expect(config.http.publicUrl).toBeUndefined();
+    expect(config.graphql.authDirectives).toBe(true);
+  });
+
+  it('read an http(s) URL without its trailing slash, and a boolean in any case', () => {
+    const config = loadConfig({ PUBLIC_URL: 'https://auth.example.com/', FEDERATION_AUTH_DIRECTIVES: 'FALSE' });
+
+    expect(config.http.publicUrl).toBe('https://auth.example.com');
+    expect(config.graphql.authDirectives).toBe(false);
+  });
+
+  it('refuse another scheme and a non-boolean, one line each', () => {
+    expect(problemsOf({ PUBLIC_URL: 'ftp://auth.example.com', FEDERATION_AUTH_DIRECTIVES: 'sometimes' })).toEqual([
+      'PUBLIC_URL must be a https: or http:// URL',
+      'FEDERATION_AUTH_DIRECTIVES must be true or false (got "sometimes")',
+    ]);
   });
 });
