@@ -66,7 +66,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   const expressApp = express();
   const server = http.createServer(expressApp);
   const limits = operationLimits(config.graphql);
-  const schema = await buildAppSchema({ auth, refreshTokenInBody: config.sessions.refreshTokenInBody, authDirectives: config.graphql.authDirectives });
+  const schema = await buildAppSchema({ auth, refreshTokenInBody: config.sessions.refreshTokenInBody, authDirectives: config.federation.authDirectives });
   const apollo = new ApolloServer<Context>({
     schema: limitEntities(schema, config.graphql.maxEntities),
     introspection: config.graphql.introspection,

@@ -63,6 +63,8 @@ export interface Config {
     readonly maxDirectives: number;
     /** Most representations one federation `_entities` call may resolve. */
     readonly maxEntities: number;
+  };
+  readonly federation: {
     /** @authenticated / @requiresScopes in the subgraph SDL (FEDERATION_AUTH_DIRECTIVES); false for Apollo Gateway. */
     readonly authDirectives: boolean;
   };
@@ -159,8 +161,8 @@ export function loadConfig(rawEnv: RawEnv = process.env): Config {
       maxCost: env.GRAPHQL_MAX_COST,
       maxDirectives: env.GRAPHQL_MAX_DIRECTIVES,
       maxEntities: env.GRAPHQL_MAX_ENTITIES,
-      authDirectives: env.FEDERATION_AUTH_DIRECTIVES,
     },
+    federation: { authDirectives: env.FEDERATION_AUTH_DIRECTIVES },
     argon2: { memoryCost: env.ARGON2_MEMORY_COST, timeCost: env.ARGON2_TIME_COST, parallelism: env.ARGON2_PARALLELISM },
     rateLimits: {
       loginPerAccount: { points: env.RATE_LIMIT_LOGIN_PER_ACCOUNT, window: env.RATE_LIMIT_LOGIN_PER_ACCOUNT_WINDOW },

@@ -146,14 +146,14 @@ describe('PUBLIC_URL and FEDERATION_AUTH_DIRECTIVES', () => {
     const config = loadConfig({});
 
     expect(config.http.publicUrl).toBeUndefined();
-    expect(config.graphql.authDirectives).toBe(true);
+    expect(config.federation.authDirectives).toBe(true);
   });
 
   it('read an http(s) URL without its trailing slash, and a boolean in any case', () => {
     const config = loadConfig({ PUBLIC_URL: 'https://auth.example.com/', FEDERATION_AUTH_DIRECTIVES: 'FALSE' });
 
     expect(config.http.publicUrl).toBe('https://auth.example.com');
-    expect(config.graphql.authDirectives).toBe(false);
+    expect(config.federation.authDirectives).toBe(false);
   });
 
   it('refuse another scheme and a non-boolean, one line each', () => {
