@@ -3,7 +3,7 @@
 import { createPublicKey, type JsonWebKey } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { jwkThumbprint } from '../../src/auth/keys';
-import { ME, registerUser } from '../helpers/graphql';
+import { ME, REFRESH, registerUser } from '../helpers/graphql';
 import { keyEnv, newKeyPair, type KeyPair } from '../helpers/keys';
 import { buildJwt, claimsFor, decodeJwt } from '../helpers/tokens';
 import { createTestServer, releaseTestResources, TEST_SECRETS, type TestServer } from '../helpers/test-server';
@@ -121,6 +121,28 @@ describe('with PUBLIC_URL set', () => {
 });
 
 describe('with HS256', () => {
+  it('accepts access and refresh tokens signed with a verification secret, and signs only with the current one', async () => {
+    const next = { access: 'next-access-secret-of-at-least-32-bytes', refresh: 'next-refresh-secret-of-at-least-32-bytes' };
+    const server = await start({ JWT_VERIFICATION_SECRETS: next.access, JWT_REFRESH_VERIFICATION_SECRETS: next.refresh });
+    const alice = await registerUser(server);
+    const { sub, sid } = sessionOf(alice.accessToken);
+    const nextAccess = [...server.keys.verifiers.access.values()][1]!;
+    const nextRefresh = [...server.keys.verifiers.refresh.values()][1]!;
+    expect(nextAccess.verificationKey.export().toString()).toBe(next.access);
+    expect(decodeJwt(alice.accessToken).header.kid).toBe(server.keys.access.kid);
+
+    const access = buildJwt({ header: { alg: 'HS256', typ: 'at+jwt', kid: nextAccess.kid }, payload: claimsFor(server, { sub, sid }), key: nextAccess.verificationKey });
+    expect((await server.gql(ME, {}, { token: access })).data?.me.id).toBe(alice.user.id);
+
+    // The refresh token the session holds, re-signed with the next refresh secret, still rotates it.
+    const { header: _header, payload } = decodeJwt(alice.refreshToken);
+    const refresh = buildJwt({ header: { alg: 'HS256', typ: 'rt+jwt', kid: nextRefresh.kid }, payload, key: nextRefresh.verificationKey });
+    const rotated = await server.gql(REFRESH, { refreshToken: refresh });
+    expect(rotated.errors).toBeUndefined();
+    expect(decodeJwt(rotated.data!.refresh.refreshToken).header.kid).toBe(server.keys.refresh.kid);
+  });
+
+
   it('publishes nothing: both documents answer 404 and no secret appears', async () => {
     const server = await start({ JWT_VERIFICATION_SECRETS: 'a-next-access-secret-of-32-bytes-or-more' });
     for (const path of ['/.well-known/jwks.json', '/.well-known/openid-configuration']) {
