@@ -25,6 +25,7 @@ import type { Database } from './infra/database';
 import { healthRouter } from './infra/health';
 import { buildAppSchema } from './schema';
 import type { SessionStore } from './sessions/session-store';
+import { SessionService } from './sessions/session.service';
 import { PrismaUserRepository } from './users/user.repository';
 
 export interface AppDeps {
@@ -64,7 +65,11 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   const expressApp = express();
   const server = http.createServer(expressApp);
   const limits = operationLimits(config.graphql);
-  const schema = await buildAppSchema({ auth, refreshTokenInBody: config.sessions.refreshTokenInBody });
+  const schema = await buildAppSchema({
+    auth,
+    sessions: new SessionService({ sessions: deps.sessions, settings: config.jwt }),
+    refreshTokenInBody: config.sessions.refreshTokenInBody,
+  });
   const apollo = new ApolloServer<Context>({
     schema: limitEntities(schema, config.graphql.maxEntities),
     introspection: config.graphql.introspection,

@@ -11,6 +11,8 @@ import { AuthResolver } from './auth/auth.resolver';
 import type { AuthService } from './auth/auth.service';
 import type { Context } from './context';
 import { UnauthenticatedError } from './errors';
+import { SessionResolver } from './sessions/session.resolver';
+import type { SessionService } from './sessions/session.service';
 import { UserResolver } from './users/user.resolver';
 import type { UserRecord } from './users/user';
 
@@ -18,6 +20,7 @@ const FEDERATION_LINK = 'extend schema @link(url: "https://specs.apollo.dev/fede
 
 export interface SchemaDeps {
   auth: AuthService;
+  sessions: SessionService;
   refreshTokenInBody: boolean;
 }
 
@@ -45,10 +48,11 @@ export function buildTypeGraphQLSchema(deps: SchemaDeps): Promise<GraphQLSchema>
   const instances = new Map<unknown, unknown>([
     [AuthResolver, new AuthResolver(deps.auth, deps.refreshTokenInBody)],
     [UserResolver, new UserResolver(deps.auth)],
+    [SessionResolver, new SessionResolver(deps.sessions)],
   ]);
   const container: ContainerType = { get: (resolverClass) => instances.get(resolverClass) };
   return buildSchema({
-    resolvers: [AuthResolver, UserResolver],
+    resolvers: [AuthResolver, UserResolver, SessionResolver],
     container,
     authChecker,
     scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
