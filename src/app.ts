@@ -11,6 +11,8 @@ import cookieParser from 'cookie-parser';
 import cors from 'cors';
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
+import { AdminService } from './admin/admin.service';
+import { PrismaUserAdminRepository } from './admin/user-admin.repository';
 import { AuthService } from './auth/auth.service';
 import { Argon2PasswordHasher, type PasswordHasher } from './auth/password';
 import type { RateLimits } from './auth/rate-limit';
@@ -68,6 +70,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   const schema = await buildAppSchema({
     auth,
     sessions: new SessionService({ sessions: deps.sessions, settings: config.jwt }),
+    admin: new AdminService({ users: new PrismaUserAdminRepository(deps.database.prisma), sessions: deps.sessions }),
     refreshTokenInBody: config.sessions.refreshTokenInBody,
   });
   const apollo = new ApolloServer<Context>({

@@ -6,6 +6,8 @@ import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { parse, type GraphQLSchema } from 'graphql';
 import { DateTimeResolver } from 'graphql-scalars';
 import { buildSchema, createResolversMap, type ContainerType } from 'type-graphql';
+import { AdminResolver } from './admin/admin.resolver';
+import type { AdminService } from './admin/admin.service';
 import { authChecker } from './auth/auth-checker';
 import { AuthResolver } from './auth/auth.resolver';
 import type { AuthService } from './auth/auth.service';
@@ -21,6 +23,7 @@ const FEDERATION_LINK = 'extend schema @link(url: "https://specs.apollo.dev/fede
 export interface SchemaDeps {
   auth: AuthService;
   sessions: SessionService;
+  admin: AdminService;
   refreshTokenInBody: boolean;
 }
 
@@ -49,10 +52,11 @@ export function buildTypeGraphQLSchema(deps: SchemaDeps): Promise<GraphQLSchema>
     [AuthResolver, new AuthResolver(deps.auth, deps.refreshTokenInBody)],
     [UserResolver, new UserResolver(deps.auth)],
     [SessionResolver, new SessionResolver(deps.sessions)],
+    [AdminResolver, new AdminResolver(deps.admin)],
   ]);
   const container: ContainerType = { get: (resolverClass) => instances.get(resolverClass) };
   return buildSchema({
-    resolvers: [AuthResolver, UserResolver, SessionResolver],
+    resolvers: [AuthResolver, UserResolver, SessionResolver, AdminResolver],
     container,
     authChecker,
     scalarsMap: [{ type: Date, scalar: DateTimeResolver }],

@@ -1,5 +1,7 @@
 // Accounts for authorization tests: users, admins (promoted in the database, as the admin CLI does)
 // and their tokens, all through the real API.
+import jwt from 'jsonwebtoken';
+import { TokenService } from '../../src/auth/tokens';
 import { LOGIN, registerUser, type GraphQLResponse } from './graphql';
 import type { TestServer } from './test-server';
 
@@ -33,3 +35,11 @@ export async function newAdmin(server: TestServer): Promise<Account> {
   await server.database.pool.query(`UPDATE users SET role = 'ADMIN' WHERE id = $1`, [account.id]);
   return logIn(server, account);
 }
+
+/** The same session's access token, signed with the server's key, granting extra scopes (as a scoped client would hold). */
+export function withScopes(server: TestServer, account: Pick<Account, 'accessToken'>, scopes: string[], role: 'USER' | 'ADMIN' = 'USER'): string {
+  const { sub, sid } = jwt.decode(account.accessToken) as { sub: string; sid: string };
+  return new TokenService(server.keys, server.config.jwt).signAccess({ sub, sid, role, scope: scopes.join(' ') }).token;
+}
+
+export const sessionIdOf = (token: string): string => (jwt.decode(token) as { sid: string }).sid;
