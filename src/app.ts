@@ -15,6 +15,7 @@ import { AdminService } from './admin/admin.service';
 import { PrismaUserAdminRepository } from './admin/user-admin.repository';
 import { AuthService } from './auth/auth.service';
 import { Argon2PasswordHasher, type PasswordHasher } from './auth/password';
+import { PasswordChangeService } from './auth/password-change.service';
 import type { RateLimits } from './auth/rate-limit';
 import { systemClock, TokenService, type Clock } from './auth/tokens';
 import type { Config, TokenKeys } from './config/config';
@@ -53,8 +54,9 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   const hasher = deps.hasher ?? new Argon2PasswordHasher(config.argon2);
   await hasher.verifyDummy('warm-up'); // the dummy hash exists before the first unknown-email login
   const tokens = new TokenService(deps.keys, config.jwt, clock);
+  const users = new PrismaUserRepository(deps.database.prisma);
   const auth = new AuthService({
-    users: new PrismaUserRepository(deps.database.prisma),
+    users,
     sessions: deps.sessions,
     hasher,
     limits: deps.rateLimits,
@@ -71,6 +73,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     auth,
     sessions: new SessionService({ sessions: deps.sessions, settings: config.jwt }),
     admin: new AdminService({ users: new PrismaUserAdminRepository(deps.database.prisma), sessions: deps.sessions }),
+    passwords: new PasswordChangeService({ users, sessions: deps.sessions, hasher }),
     refreshTokenInBody: config.sessions.refreshTokenInBody,
   });
   const apollo = new ApolloServer<Context>({

@@ -11,6 +11,8 @@ import type { AdminService } from './admin/admin.service';
 import { authChecker } from './auth/auth-checker';
 import { AuthResolver } from './auth/auth.resolver';
 import type { AuthService } from './auth/auth.service';
+import { PasswordChangeResolver } from './auth/password-change.resolver';
+import type { PasswordChangeService } from './auth/password-change.service';
 import type { Context } from './context';
 import { UnauthenticatedError } from './errors';
 import { SessionResolver } from './sessions/session.resolver';
@@ -24,6 +26,7 @@ export interface SchemaDeps {
   auth: AuthService;
   sessions: SessionService;
   admin: AdminService;
+  passwords: PasswordChangeService;
   refreshTokenInBody: boolean;
 }
 
@@ -53,10 +56,11 @@ export function buildTypeGraphQLSchema(deps: SchemaDeps): Promise<GraphQLSchema>
     [UserResolver, new UserResolver(deps.auth)],
     [SessionResolver, new SessionResolver(deps.sessions)],
     [AdminResolver, new AdminResolver(deps.admin)],
+    [PasswordChangeResolver, new PasswordChangeResolver(deps.passwords)],
   ]);
   const container: ContainerType = { get: (resolverClass) => instances.get(resolverClass) };
   return buildSchema({
-    resolvers: [AuthResolver, UserResolver, SessionResolver, AdminResolver],
+    resolvers: [AuthResolver, UserResolver, SessionResolver, AdminResolver, PasswordChangeResolver],
     container,
     authChecker,
     scalarsMap: [{ type: Date, scalar: DateTimeResolver }],

@@ -1,0 +1,36 @@
+// changePassword (issue 6): the current password proves it is the user, the new one follows the
+// register policy; the current session stays, every other session of the user is revoked.
+import { BadUserInputError, UnauthenticatedError } from '../errors';
+import type { SessionStore } from '../sessions/session-store';
+import type { UserRepository } from '../users/user';
+import { codePoints, PASSWORD_MAX, passwordSchema } from './auth.validation';
+import type { PasswordHasher } from './password';
+import type { Viewer } from './viewer';
+
+export interface PasswordChangeDeps {
+  users: UserRepository;
+  sessions: SessionStore;
+  hasher: PasswordHasher;
+}
+
+export class PasswordChangeService {
+  constructor(private readonly deps: PasswordChangeDeps) {}
+
+  /** Returns how many other sessions were revoked. */
+  async change(viewer: Viewer, currentPassword: string, newPassword: string): Promise<number> {
+    const { users, sessions, hasher } = this.deps;
+    // The new password is checked first: it costs no hashing.
+    const policy = passwordSchema.safeParse(newPassword);
+    if (!policy.success) throw new BadUserInputError([{ field: 'newPassword', message: policy.error.issues[0]!.message }]);
+    const user = await users.findById(viewer.userId);
+    if (!user?.active) throw new UnauthenticatedError();
+    // An over-long current password cannot be the stored one: refuse it without hashing.
+    const matches = codePoints(currentPassword) <= PASSWORD_MAX && (await hasher.verify(user.passwordHash, currentPassword));
+    if (!matches) throw new BadUserInputError([{ field: 'currentPassword', message: 'is incorrect' }]);
+    if (newPassword === currentPassword) {
+      throw new BadUserInputError([{ field: 'newPassword', message: 'must differ from the current password' }]);
+    }
+    await users.updatePasswordHash(user.id, await hasher.hash(newPassword));
+    return sessions.revokeAll(user.id, { except: viewer.sessionId });
+  }
+}
