@@ -13,6 +13,8 @@ import express, { type ErrorRequestHandler, type RequestHandler } from 'express'
 import type { Logger } from 'pino';
 import { AdminService } from './admin/admin.service';
 import { PrismaUserAdminRepository } from './admin/user-admin.repository';
+import { PrismaAuditLog } from './audit/audit-log.repository';
+import { AuditService } from './audit/audit.service';
 import { AuthService } from './auth/auth.service';
 import { Argon2PasswordHasher, type PasswordHasher } from './auth/password';
 import { PasswordChangeService } from './auth/password-change.service';
@@ -55,8 +57,10 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   await hasher.verifyDummy('warm-up'); // the dummy hash exists before the first unknown-email login
   const tokens = new TokenService(deps.keys, config.jwt, clock);
   const users = new PrismaUserRepository(deps.database.prisma);
+  const audit = new PrismaAuditLog(deps.database.prisma, deps.logger);
   const auth = new AuthService({
     users,
+    audit,
     sessions: deps.sessions,
     hasher,
     limits: deps.rateLimits,
@@ -71,9 +75,10 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   const limits = operationLimits(config.graphql);
   const schema = await buildAppSchema({
     auth,
-    sessions: new SessionService({ sessions: deps.sessions, settings: config.jwt }),
-    admin: new AdminService({ users: new PrismaUserAdminRepository(deps.database.prisma), sessions: deps.sessions }),
-    passwords: new PasswordChangeService({ users, sessions: deps.sessions, hasher }),
+    sessions: new SessionService({ sessions: deps.sessions, settings: config.jwt, audit }),
+    admin: new AdminService({ users: new PrismaUserAdminRepository(deps.database.prisma), sessions: deps.sessions, audit }),
+    passwords: new PasswordChangeService({ users, sessions: deps.sessions, hasher, audit }),
+    audit: new AuditService(audit),
     refreshTokenInBody: config.sessions.refreshTokenInBody,
   });
   const apollo = new ApolloServer<Context>({
@@ -124,7 +129,10 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
           resolve(`http://${shownHost}:${address.port}/graphql`);
         });
       }),
-    close: () => apollo.stop(),
+    close: async () => {
+      await apollo.stop();
+      await audit.flush(); // the stores close after this: let the last audit writes land
+    },
   };
 }
 

@@ -8,6 +8,8 @@ import { DateTimeResolver } from 'graphql-scalars';
 import { buildSchema, createResolversMap, type ContainerType } from 'type-graphql';
 import { AdminResolver } from './admin/admin.resolver';
 import type { AdminService } from './admin/admin.service';
+import { AuditResolver } from './audit/audit.resolver';
+import type { AuditService } from './audit/audit.service';
 import { authChecker } from './auth/auth-checker';
 import { AuthResolver } from './auth/auth.resolver';
 import type { AuthService } from './auth/auth.service';
@@ -27,6 +29,7 @@ export interface SchemaDeps {
   sessions: SessionService;
   admin: AdminService;
   passwords: PasswordChangeService;
+  audit: AuditService;
   refreshTokenInBody: boolean;
 }
 
@@ -57,10 +60,11 @@ export function buildTypeGraphQLSchema(deps: SchemaDeps): Promise<GraphQLSchema>
     [SessionResolver, new SessionResolver(deps.sessions)],
     [AdminResolver, new AdminResolver(deps.admin)],
     [PasswordChangeResolver, new PasswordChangeResolver(deps.passwords)],
+    [AuditResolver, new AuditResolver(deps.audit)],
   ]);
   const container: ContainerType = { get: (resolverClass) => instances.get(resolverClass) };
   return buildSchema({
-    resolvers: [AuthResolver, UserResolver, SessionResolver, AdminResolver, PasswordChangeResolver],
+    resolvers: [AuthResolver, UserResolver, SessionResolver, AdminResolver, PasswordChangeResolver, AuditResolver],
     container,
     authChecker,
     scalarsMap: [{ type: Date, scalar: DateTimeResolver }],

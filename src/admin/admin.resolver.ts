@@ -1,4 +1,6 @@
-import { Arg, Authorized, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Authorized, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
+import { actorOf } from '../audit/actor';
+import type { Context } from '../context';
 import { Scope } from '../auth/scopes';
 import { Role, type UserRecord } from '../users/user';
 import { User } from '../users/user.type';
@@ -21,19 +23,19 @@ export class AdminResolver {
 
   @Authorized(Role.ADMIN)
   @Mutation(() => User, { description: "ADMIN only. Revokes the user's sessions; the last active ADMIN cannot be demoted." })
-  setUserRole(@Arg('id', () => ID) id: string, @Arg('role', () => Role) role: Role): Promise<UserRecord> {
-    return this.admin.setRole(id, role);
+  setUserRole(@Arg('id', () => ID) id: string, @Arg('role', () => Role) role: Role, @Ctx() ctx: Context): Promise<UserRecord> {
+    return this.admin.setRole(id, role, actorOf(ctx));
   }
 
   @Authorized(Role.ADMIN, Scope.USERS_WRITE)
   @Mutation(() => User, { description: 'ADMIN or scope users:write. Revokes every session at once; login then answers FORBIDDEN.' })
-  disableUser(@Arg('id', () => ID) id: string): Promise<UserRecord> {
-    return this.admin.disable(id);
+  disableUser(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<UserRecord> {
+    return this.admin.disable(id, actorOf(ctx));
   }
 
   @Authorized(Role.ADMIN, Scope.USERS_WRITE)
   @Mutation(() => User, { description: 'ADMIN or scope users:write.' })
-  enableUser(@Arg('id', () => ID) id: string): Promise<UserRecord> {
-    return this.admin.enable(id);
+  enableUser(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<UserRecord> {
+    return this.admin.enable(id, actorOf(ctx));
   }
 }

@@ -54,9 +54,9 @@ export class PrismaUserAdminRepository implements UserAdminRepository {
           const admins = await tx.$queryRaw<{ id: string }[]>`SELECT id::text AS id FROM users WHERE role = 'ADMIN' AND active FOR UPDATE`;
           if (admins.length === 1 && admins[0]!.id === id.toLowerCase()) return { outcome: 'last-admin' as const };
         }
-        const found = await tx.user.findUnique({ where: { id }, select: { id: true } });
-        if (!found) return { outcome: 'missing' as const };
-        return { outcome: 'updated' as const, user: await tx.user.update({ where: { id }, data }) };
+        const previous = await tx.user.findUnique({ where: { id }, select: { role: true, active: true } });
+        if (!previous) return { outcome: 'missing' as const };
+        return { outcome: 'updated' as const, previous, user: await tx.user.update({ where: { id }, data }) };
       }),
     );
   }

@@ -7,7 +7,9 @@ import type { Role, UserRecord } from '../users/user';
  * - missing: no such user;
  * - last-admin: refused, it would leave no active ADMIN.
  */
-export type AdminWrite = { outcome: 'updated'; user: UserRecord } | { outcome: 'missing' | 'last-admin' };
+export type AdminWrite =
+  | { outcome: 'updated'; user: UserRecord; previous: Pick<UserRecord, 'role' | 'active'> }
+  | { outcome: 'missing' | 'last-admin' };
 
 export interface UserAdminRepository {
   /** Users in (createdAt, id) order; `search` matches email or name, case-insensitively, literally. */

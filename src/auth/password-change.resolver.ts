@@ -1,4 +1,5 @@
 import { Arg, Authorized, Ctx, Mutation, Resolver } from 'type-graphql';
+import { actorOf } from '../audit/actor';
 import type { Context } from '../context';
 import type { PasswordChangeService } from './password-change.service';
 
@@ -13,7 +14,7 @@ export class PasswordChangeResolver {
     @Arg('newPassword', () => String, { description: 'Same rules as register: 8–128 characters.' }) newPassword: string,
     @Ctx() ctx: Context,
   ): Promise<boolean> {
-    await this.passwords.change(ctx.viewer!, currentPassword, newPassword);
+    await this.passwords.change(ctx.viewer!, currentPassword, newPassword, actorOf(ctx));
     return true;
   }
 }

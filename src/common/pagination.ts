@@ -49,10 +49,11 @@ export function parsePageRequest(args: { first?: number | null; after?: string |
   return { first, after };
 }
 
-/** Prisma `where` for the rows after a position in (createdAt, id) order. */
-export function afterPosition(after: Position | null) {
+/** Prisma `where` for the rows after a position in (createdAt, id) order, ascending or descending. */
+export function afterPosition(after: Position | null, direction: 'asc' | 'desc' = 'asc') {
   if (!after) return {};
-  return { OR: [{ createdAt: { gt: after.createdAt } }, { createdAt: after.createdAt, id: { gt: after.id } }] };
+  const beyond = direction === 'asc' ? 'gt' : 'lt';
+  return { OR: [{ createdAt: { [beyond]: after.createdAt } }, { createdAt: after.createdAt, id: { [beyond]: after.id } }] };
 }
 
 /** Turns a page into a connection: edges with cursors and Relay page info. */

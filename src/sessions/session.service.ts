@@ -1,4 +1,5 @@
 // The viewer's own sessions: list them and revoke one (another user's session answers as unknown).
+import { noAudit, type Actor, type AuditLog } from '../audit/audit-event';
 import type { Config } from '../config/config';
 import type { SessionStore } from './session-store';
 import type { Session } from './session.type';
@@ -7,6 +8,7 @@ import { parseUserAgent } from './user-agent';
 export interface SessionServiceDeps {
   sessions: SessionStore;
   settings: Pick<Config['jwt'], 'refreshTokenTtl'>;
+  audit?: AuditLog;
 }
 
 export class SessionService {
@@ -31,10 +33,11 @@ export class SessionService {
   }
 
   /** True when a live session of this user was revoked; false for an unknown id or another user's. */
-  async revoke(userId: string, sessionId: string): Promise<boolean> {
+  async revoke(userId: string, sessionId: string, actor: Actor): Promise<boolean> {
     const { sessions } = this.deps;
     if ((await sessions.ownerOf(sessionId, userId)) !== userId) return false;
     await sessions.revoke(sessionId, userId);
+    (this.deps.audit ?? noAudit).record({ type: 'SESSION_REVOKED', outcome: 'SUCCESS', userId, actorId: userId, sessionId, ip: actor.ip, userAgent: actor.userAgent });
     return true;
   }
 }
