@@ -8,6 +8,7 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import cookieParser from 'cookie-parser';
+import type { Redis } from 'ioredis';
 import cors from 'cors';
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
@@ -20,6 +21,13 @@ import { Argon2PasswordHasher, type PasswordHasher } from './auth/password';
 import { PasswordChangeService } from './auth/password-change.service';
 import type { RateLimits } from './auth/rate-limit';
 import { systemClock, TokenService, type Clock } from './auth/tokens';
+import { FlexibleAttemptLimiter } from './clients/attempt-limiter';
+import { ClientAdminService } from './clients/client-admin.service';
+import { ClientAuthenticator } from './clients/client-authenticator';
+import { ClientCredentialsService } from './clients/client-credentials.service';
+import { MemoryClientStateStore, RedisClientStateStore } from './clients/client-state.store';
+import { oauthTokenRouter } from './clients/oauth-token.route';
+import { PrismaServiceClientRepository } from './clients/service-client.repository';
 import type { Config, TokenKeys } from './config/config';
 import { createContextBuilder, type Context } from './context';
 import { createErrorFormatter, ErrorCode } from './errors';
@@ -37,6 +45,8 @@ export interface AppDeps {
   database: Database;
   sessions: SessionStore;
   rateLimits: RateLimits;
+  /** The Redis behind the session store, for machine-client state; absent in dev mode (memory). */
+  redis?: Redis;
   keys: TokenKeys;
   logger: Logger;
   clock?: Clock;
@@ -70,6 +80,23 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     settings: { refreshTokenTtl: config.jwt.refreshTokenTtl, ...config.sessions },
   });
 
+  const clientRepository = new PrismaServiceClientRepository(deps.database.prisma);
+  const clientState = deps.redis ? new RedisClientStateStore(deps.redis, config.redisKeyPrefix) : new MemoryClientStateStore();
+  const limiterPrefix = `${config.redisKeyPrefix}rl:client`;
+  const clientCredentials = new ClientCredentialsService({
+    clients: clientRepository,
+    state: clientState,
+    tokens,
+    // Like logins (SPEC §8): failed attempts per client id as per account, attempts per IP.
+    limits: {
+      perClient: new FlexibleAttemptLimiter(config.rateLimits.loginPerAccount, `${limiterPrefix}:id`, deps.redis),
+      perIp: new FlexibleAttemptLimiter(config.rateLimits.loginPerIp, `${limiterPrefix}:ip`, deps.redis),
+    },
+    tokenTtl: config.clients.tokenTtl,
+    clock,
+    audit,
+  });
+
   const expressApp = express();
   const server = http.createServer(expressApp);
   const limits = operationLimits(config.graphql);
@@ -79,6 +106,8 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     admin: new AdminService({ users: new PrismaUserAdminRepository(deps.database.prisma), sessions: deps.sessions, audit }),
     passwords: new PasswordChangeService({ users, sessions: deps.sessions, hasher, audit }),
     audit: new AuditService(audit),
+    clientAdmin: new ClientAdminService({ clients: clientRepository, state: clientState, tokenTtl: config.clients.tokenTtl, audit }),
+    clientCredentials,
     refreshTokenInBody: config.sessions.refreshTokenInBody,
   });
   const apollo = new ApolloServer<Context>({
@@ -106,6 +135,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   expressApp.disable('x-powered-by');
   expressApp.set('trust proxy', config.http.trustProxy);
   expressApp.use(healthRouter({ postgres: () => deps.database.ping(), redis: () => deps.sessions.ping() }));
+  expressApp.use(oauthTokenRouter(clientCredentials, deps.logger));
   expressApp.use(
     '/graphql',
     cors({ origin: [...config.http.corsOrigins], credentials: true }),
@@ -113,7 +143,12 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     express.json({ limit: config.http.bodyLimitBytes }),
     cookieParser(),
     expressMiddleware(apollo, {
-      context: createContextBuilder({ auth, cookieSettings: config.cookies, logger: deps.logger }),
+      context: createContextBuilder({
+        auth,
+        clients: new ClientAuthenticator({ tokens, state: clientState }),
+        cookieSettings: config.cookies,
+        logger: deps.logger,
+      }),
     }),
   );
   expressApp.use(bodyErrorHandler(deps.logger));

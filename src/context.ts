@@ -4,10 +4,13 @@ import type { Logger } from 'pino';
 import type { AuthService, ClientInfo } from './auth/auth.service';
 import { accessTokenFrom, AuthCookies, refreshTokenFrom } from './auth/cookies';
 import type { Viewer } from './auth/viewer';
+import type { ClientAuthenticator, ServiceClientPrincipal } from './clients/client-authenticator';
 import type { Config } from './config/config';
 
 export interface Context {
   viewer: Viewer | null;
+  /** A machine client's token (client credentials): no user, no session. */
+  serviceClient: ServiceClientPrincipal | null;
   client: ClientInfo;
   /** The refresh_token cookie, for refresh and logout when no argument is given. */
   refreshCookie: string | undefined;
@@ -16,16 +19,25 @@ export interface Context {
   signedInUserId?: string;
 }
 
-export function createContextBuilder(deps: { auth: AuthService; cookieSettings: Config['cookies']; logger: Logger }) {
+export function createContextBuilder(deps: {
+  auth: AuthService;
+  clients?: ClientAuthenticator;
+  cookieSettings: Config['cookies'];
+  logger: Logger;
+}) {
   return async ({ req, res }: { req: Request; res: Response }): Promise<Context> => {
     const cookies = (req.cookies ?? {}) as Record<string, unknown>;
     // Store failures propagate: an outage is SERVICE_UNAVAILABLE, never anonymity (SPEC §5).
-    const authentication = await deps.auth.authenticate(accessTokenFrom(req.headers, cookies));
-    if (!authentication.viewer && authentication.reason !== 'no token') {
-      deps.logger.debug({ reason: authentication.reason }, 'request is anonymous: token refused');
+    const token = accessTokenFrom(req.headers, cookies);
+    const authentication = await deps.auth.authenticate(token);
+    // Not a user's token: it may be a machine client's (checked only then, off the users' hot path).
+    const machine = !authentication.viewer && token && deps.clients ? await deps.clients.authenticate(token) : null;
+    if (!authentication.viewer && !machine?.principal && authentication.reason !== 'no token') {
+      deps.logger.debug({ reason: authentication.reason, client: machine?.principal === null ? machine.reason : undefined }, 'request is anonymous: token refused');
     }
     return {
       viewer: authentication.viewer,
+      serviceClient: machine?.principal ?? null,
       client: { ip: req.ip ?? req.socket.remoteAddress ?? '', userAgent: req.get('user-agent') ?? '' },
       refreshCookie: refreshTokenFrom(cookies),
       cookies: new AuthCookies(res, deps.cookieSettings),

@@ -11,6 +11,9 @@ import type { AdminService } from './admin/admin.service';
 import { AuditResolver } from './audit/audit.resolver';
 import type { AuditService } from './audit/audit.service';
 import { authChecker } from './auth/auth-checker';
+import { ClientResolver } from './clients/client.resolver';
+import type { ClientAdminService } from './clients/client-admin.service';
+import type { ClientCredentialsService } from './clients/client-credentials.service';
 import { AuthResolver } from './auth/auth.resolver';
 import type { AuthService } from './auth/auth.service';
 import { PasswordChangeResolver } from './auth/password-change.resolver';
@@ -30,6 +33,8 @@ export interface SchemaDeps {
   admin: AdminService;
   passwords: PasswordChangeService;
   audit: AuditService;
+  clientAdmin: ClientAdminService;
+  clientCredentials: ClientCredentialsService;
   refreshTokenInBody: boolean;
 }
 
@@ -44,7 +49,7 @@ export async function buildAppSchema(deps: SchemaDeps): Promise<GraphQLSchema> {
         ...resolvers.User,
         // _entities: other subgraphs resolve users only on behalf of an authenticated caller.
         __resolveReference: (reference: { id: string }, ctx: Context): Promise<UserRecord | null> => {
-          if (!ctx.viewer) throw new UnauthenticatedError();
+          if (!ctx.viewer && !ctx.serviceClient) throw new UnauthenticatedError();
           return deps.auth.findUser(reference.id);
         },
       },
@@ -61,10 +66,11 @@ export function buildTypeGraphQLSchema(deps: SchemaDeps): Promise<GraphQLSchema>
     [AdminResolver, new AdminResolver(deps.admin)],
     [PasswordChangeResolver, new PasswordChangeResolver(deps.passwords)],
     [AuditResolver, new AuditResolver(deps.audit)],
+    [ClientResolver, new ClientResolver(deps.clientAdmin, deps.clientCredentials)],
   ]);
   const container: ContainerType = { get: (resolverClass) => instances.get(resolverClass) };
   return buildSchema({
-    resolvers: [AuthResolver, UserResolver, SessionResolver, AdminResolver, PasswordChangeResolver, AuditResolver],
+    resolvers: [AuthResolver, UserResolver, SessionResolver, AdminResolver, PasswordChangeResolver, AuditResolver, ClientResolver],
     container,
     authChecker,
     scalarsMap: [{ type: Date, scalar: DateTimeResolver }],

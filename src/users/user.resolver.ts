@@ -25,6 +25,7 @@ export class UserResolver {
 
   @FieldResolver(() => String, { nullable: true, description: 'Null unless the viewer is this user, an ADMIN, or holds scope users:read.' })
   email(@Root() user: UserRecord, @Ctx() ctx: Context): string | null {
-    return canSeeEmail(ctx.viewer, user.id) || ctx.signedInUserId === user.id ? user.email : null;
+    const clientMaySee = ctx.serviceClient?.scopes.includes(USERS_READ_SCOPE) ?? false;
+    return canSeeEmail(ctx.viewer, user.id) || clientMaySee || ctx.signedInUserId === user.id ? user.email : null;
   }
 }
