@@ -222,6 +222,18 @@ describe('what a client token may do', () => {
     expect(role).toBe('USER');
   });
 
+  it('resolves federation _entities users, with emails only under users:read', async () => {
+    const user = await newAccount(server);
+    const entities = `query($r: [_Any!]!) { _entities(representations: $r) { ... on User { id email } } }`;
+    const representations = [{ __typename: 'User', id: user.id }];
+
+    const reader = await server.gql(entities, { r: representations }, { token: await clientTokenFor(server, await newClient(server, ['users:read'])) });
+    const auditor = await server.gql(entities, { r: representations }, { token: await clientTokenFor(server, await newClient(server, ['audit:read'])) });
+
+    expect(reader.data).toEqual({ _entities: [{ id: user.id, email: user.email }] });
+    expect(auditor.data).toEqual({ _entities: [{ id: user.id, email: null }] });
+  });
+
   it('is FORBIDDEN for operations of a signed-in user: me, sessions, changePassword', async () => {
     const token = await clientTokenFor(server, await newClient(server, ['users:read', 'users:write', 'audit:read']));
     for (const operation of [ME, SESSIONS, `mutation { changePassword(currentPassword: "a", newPassword: "bbbbbbbbbb") }`]) {
