@@ -21,7 +21,6 @@ import { Argon2PasswordHasher, type PasswordHasher } from './auth/password';
 import { PasswordChangeService } from './auth/password-change.service';
 import type { RateLimits } from './auth/rate-limit';
 import { systemClock, TokenService, type Clock } from './auth/tokens';
-import { FlexibleAttemptLimiter } from './clients/attempt-limiter';
 import { ClientAdminService } from './clients/client-admin.service';
 import { ClientAuthenticator } from './clients/client-authenticator';
 import { ClientCredentialsService } from './clients/client-credentials.service';
@@ -82,16 +81,11 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
 
   const clientRepository = new PrismaServiceClientRepository(deps.database.prisma);
   const clientState = deps.redis ? new RedisClientStateStore(deps.redis, config.redisKeyPrefix) : new MemoryClientStateStore();
-  const limiterPrefix = `${config.redisKeyPrefix}rl:client`;
   const clientCredentials = new ClientCredentialsService({
     clients: clientRepository,
     state: clientState,
     tokens,
-    // Like logins (SPEC §8): failed attempts per client id as per account, attempts per IP.
-    limits: {
-      perClient: new FlexibleAttemptLimiter(config.rateLimits.loginPerAccount, `${limiterPrefix}:id`, deps.redis),
-      perIp: new FlexibleAttemptLimiter(config.rateLimits.loginPerIp, `${limiterPrefix}:ip`, deps.redis),
-    },
+    limits: deps.rateLimits, // like logins (SPEC §8), the client id standing for the account
     tokenTtl: config.clients.tokenTtl,
     clock,
     audit,
@@ -104,7 +98,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     auth,
     sessions: new SessionService({ sessions: deps.sessions, settings: config.jwt, audit }),
     admin: new AdminService({ users: new PrismaUserAdminRepository(deps.database.prisma), sessions: deps.sessions, audit }),
-    passwords: new PasswordChangeService({ users, sessions: deps.sessions, hasher, audit }),
+    passwords: new PasswordChangeService({ users, sessions: deps.sessions, hasher, limits: deps.rateLimits, audit }),
     audit: new AuditService(audit),
     clientAdmin: new ClientAdminService({ clients: clientRepository, state: clientState, tokenTtl: config.clients.tokenTtl, audit }),
     clientCredentials,

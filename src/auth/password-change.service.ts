@@ -6,12 +6,15 @@ import type { SessionStore } from '../sessions/session-store';
 import type { UserRepository } from '../users/user';
 import { codePoints, PASSWORD_MAX, passwordSchema } from './auth.validation';
 import type { PasswordHasher } from './password';
+import type { RateLimits } from './rate-limit';
 import type { Viewer } from './viewer';
 
 export interface PasswordChangeDeps {
   users: UserRepository;
   sessions: SessionStore;
   hasher: PasswordHasher;
+  /** A wrong current password counts as a failed login of the account (SPEC §8): no brute force through here. */
+  limits: Pick<RateLimits, 'beginLogin' | 'loginSucceeded'>;
   audit?: AuditLog;
 }
 
@@ -26,12 +29,14 @@ export class PasswordChangeService {
     if (!policy.success) throw new BadUserInputError([{ field: 'newPassword', message: policy.error.issues[0]!.message }]);
     const user = await users.findById(viewer.userId);
     if (!user?.active) throw new UnauthenticatedError();
+    await this.deps.limits.beginLogin(user.email, actor.ip);
     // An over-long current password cannot be the stored one: refuse it without hashing.
     const matches = codePoints(currentPassword) <= PASSWORD_MAX && (await hasher.verify(user.passwordHash, currentPassword));
     const event = { type: 'PASSWORD_CHANGED', userId: user.id, actorId: user.id, sessionId: viewer.sessionId, ip: actor.ip, userAgent: actor.userAgent } as const;
     const audit = this.deps.audit ?? noAudit;
     if (!matches) audit.record({ ...event, outcome: 'FAILURE', reason: 'wrong current password' });
     if (!matches) throw new BadUserInputError([{ field: 'currentPassword', message: 'is incorrect' }]);
+    await this.deps.limits.loginSucceeded(user.email, actor.ip);
     if (newPassword === currentPassword) {
       throw new BadUserInputError([{ field: 'newPassword', message: 'must differ from the current password' }]);
     }

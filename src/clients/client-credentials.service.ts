@@ -2,9 +2,10 @@
 // rate-limited like logins, constant-time secret check, scopes a subset of the allowed ones.
 import { noAudit, type AuditLog, type AuthEventInput } from '../audit/audit-event';
 import type { ClientInfo } from '../auth/auth.service';
+import type { RateLimits } from '../auth/rate-limit';
 import type { Clock, TokenService } from '../auth/tokens';
 import type { Duration } from '../config/duration';
-import type { AttemptLimiter } from './attempt-limiter';
+import { RateLimitedError } from '../errors';
 import { ClientDisabledError, InvalidClientError, ScopeNotAllowedError } from './client-errors';
 import { DUMMY_SECRET_HASH, secretMatches } from './client-secret';
 import type { ClientStateStore, ServiceClientRepository } from './service-client';
@@ -22,8 +23,8 @@ export interface ClientCredentialsDeps {
   clients: ServiceClientRepository;
   state: ClientStateStore;
   tokens: TokenService;
-  /** Failed attempts per client id (reset by a success) and attempts per IP. */
-  limits: { perClient: AttemptLimiter; perIp: AttemptLimiter };
+  /** The login limits (SPEC §8), with "client:<id>" as the account: failures per client id and per IP, lock-out back-off. */
+  limits: Pick<RateLimits, 'beginLogin' | 'loginSucceeded'>;
   tokenTtl: Duration;
   clock: Clock;
   audit?: AuditLog;
@@ -41,9 +42,12 @@ export class ClientCredentialsService {
       event('FAILURE', 'malformed credentials');
       throw new InvalidClientError();
     }
-    // Counted before the secret is checked, so parallel guesses cannot slip past the limit.
-    await limits.perIp.consume(client.ip);
-    await limits.perClient.consume(input.clientId);
+    // Counted as a failure before the secret is checked, so parallel guesses cannot slip past the limit.
+    const account = `client:${input.clientId}`;
+    await limits.beginLogin(account, client.ip).catch((error: unknown) => {
+      if (error instanceof RateLimitedError) event('FAILURE', 'rate limited');
+      throw error;
+    });
 
     const record = await clients.findById(input.clientId);
     const matches = secretMatches(record?.secretHash ?? DUMMY_SECRET_HASH, input.clientSecret);
@@ -51,6 +55,7 @@ export class ClientCredentialsService {
       event('FAILURE', record ? 'wrong secret' : 'unknown client');
       throw new InvalidClientError();
     }
+    await limits.loginSucceeded(account, client.ip);
     if (record.disabled) {
       event('FAILURE', 'client disabled');
       throw new ClientDisabledError();
@@ -61,7 +66,6 @@ export class ClientCredentialsService {
       event('FAILURE', `scope not allowed: ${excess.join(' ')}`);
       throw new ScopeNotAllowedError(excess);
     }
-    await limits.perClient.reset(input.clientId);
     // Refused when a disable or rotation won a race with this request.
     if (!(await state.activate(record.id, record.secretVersion, tokenTtl.seconds))) {
       event('FAILURE', 'client disabled or rotated meanwhile');

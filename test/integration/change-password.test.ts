@@ -143,3 +143,40 @@ it('refuses a call without both arguments at validation (400)', async () => {
   expect(codeOf(response)).toBe('GRAPHQL_VALIDATION_FAILED');
   expect(await canLogIn(account.email, account.password)).toBe(true);
 });
+
+it('counts wrong current passwords as failed logins: past the limit RATE_LIMITED, even with the right one, and login is locked too', async () => {
+  const limited = await createTestServer({ env: { ...LIMITS, RATE_LIMIT_LOGIN_PER_ACCOUNT: '2' } });
+  try {
+    const registered = await limited.gql(
+      'mutation($input: RegisterInput!) { register(input: $input) { accessToken user { email } } }',
+      { input: { email: `limited-${Date.now()}@example.com`, password: 'the right passphrase', name: 'Limited' } },
+    );
+    const token = registered.data!.register.accessToken as string;
+    const email = registered.data!.register.user.email as string;
+    for (let attempt = 0; attempt < 2; attempt += 1) {
+      const wrong = await limited.gql(CHANGE, { currentPassword: `guess ${attempt}`, newPassword: NEW_PASSWORD }, { token });
+      expect(codeOf(wrong)).toBe('BAD_USER_INPUT');
+    }
+
+    const blocked = await limited.gql(CHANGE, { currentPassword: 'the right passphrase', newPassword: NEW_PASSWORD }, { token });
+
+    expect(blocked.status).toBe(429);
+    expect(codeOf(blocked)).toBe('RATE_LIMITED');
+    expect(codeOf(await limited.gql(LOGIN, { input: { email, password: 'the right passphrase' } }))).toBe('RATE_LIMITED');
+    expect(codeOf(await limited.gql(LOGIN, { input: { email, password: NEW_PASSWORD } }))).toBe('RATE_LIMITED');
+  } finally {
+    await limited.close();
+  }
+});
+
+it('refuses two changePassword fields in one operation at validation (400), changing nothing', async () => {
+  const account = await newAccount(server);
+  const twice = `mutation { a: changePassword(currentPassword: ${JSON.stringify(account.password)}, newPassword: "first new passphrase")
+    b: changePassword(currentPassword: "first new passphrase", newPassword: "second new passphrase") }`;
+
+  const response = await server.gql(twice, {}, { token: account.accessToken });
+
+  expect(response.status).toBe(400);
+  expect(codeOf(response)).toBe('GRAPHQL_VALIDATION_FAILED');
+  expect(await canLogIn(account.email, account.password)).toBe(true);
+});

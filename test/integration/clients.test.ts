@@ -154,6 +154,17 @@ describe('clientToken', () => {
     }
   });
 
+  it('refuses two clientToken fields in one operation at validation (400), issuing nothing', async () => {
+    const client = await newClient(server, ['users:read']);
+    const field = (alias: string, secret: string) => `${alias}: clientToken(clientId: ${JSON.stringify(client.id)}, clientSecret: ${JSON.stringify(secret)}) { accessToken }`;
+
+    const response = await server.gql(`mutation { ${field('a', 'guess-1')} ${field('b', client.secret)} }`);
+
+    expect(response.status).toBe(400);
+    expect(codeOf(response)).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(response.text).not.toContain('accessToken":"');
+  });
+
   it('resets the failure count after a success', async () => {
     const limited = await createTestServer({ env: { ...LIMITS, RATE_LIMIT_LOGIN_PER_ACCOUNT: '3' } });
     try {
