@@ -5,8 +5,10 @@
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import dotenv from 'dotenv';
+import pino from 'pino';
 import { ensureAdmin } from '../src/admin/admin-bootstrap';
 import { PrismaUserAdminRepository } from '../src/admin/user-admin.repository';
+import { PrismaAuditLog } from '../src/audit/audit-log.repository';
 import { Argon2PasswordHasher } from '../src/auth/password';
 import { ConfigError, loadConfig } from '../src/config/config';
 import { BadUserInputError } from '../src/errors';
@@ -48,6 +50,7 @@ async function main(): Promise<number> {
   const password = process.env.ADMIN_PASSWORD || (await readPassword());
   const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
   const redis = config.redisUrl ? createRedis(config.redisUrl) : undefined;
+  const audit = new PrismaAuditLog(database.prisma, pino({ level: 'warn' }, pino.destination(2)));
   try {
     if (redis && !(await waitForRedis(redis, 5_000))) throw new Error('Redis does not answer at REDIS_URL');
     await migrateDatabase(database.url);
@@ -57,6 +60,7 @@ async function main(): Promise<number> {
         admin: new PrismaUserAdminRepository(database.prisma),
         hasher: new Argon2PasswordHasher(config.argon2),
         sessions: redis ? new RedisSessionStore(redis, config.redisKeyPrefix) : undefined,
+        audit,
       },
       { email: values.email, name: values.name ?? 'Admin', password },
     );
@@ -72,6 +76,7 @@ async function main(): Promise<number> {
     }
     return 1;
   } finally {
+    await audit.flush();
     redis?.disconnect();
     await database.close();
   }

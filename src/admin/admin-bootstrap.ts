@@ -1,5 +1,6 @@
 // The first admin (`npm run admin:create`): create an ADMIN, or promote and enable an existing user.
 // Idempotent: running it again changes nothing. An existing user's password is never changed.
+import { noAudit, type AuditLog } from '../audit/audit-event';
 import { normalizeEmail, parseRegisterInput } from '../auth/auth.validation';
 import type { PasswordHasher } from '../auth/password';
 import { BadUserInputError, ConflictError } from '../errors';
@@ -15,6 +16,7 @@ export interface BootstrapDeps {
   hasher: PasswordHasher;
   /** Absent when sessions live in a server's memory (dev mode): they cannot be revoked from here. */
   sessions?: SessionStore;
+  audit?: AuditLog;
 }
 
 export async function ensureAdmin(
@@ -27,7 +29,7 @@ export async function ensureAdmin(
     const data = parseRegisterInput({ email: input.email, name: input.name, password: input.password });
     try {
       user = await deps.users.create({ email: data.email, name: data.name, passwordHash: await deps.hasher.hash(data.password) });
-      return { outcome: 'created', user: await promote(deps, user) };
+      return { outcome: 'created', user: await promote(deps, user, 'created') };
     } catch (error) {
       if (!(error instanceof ConflictError)) throw error;
       user = await deps.users.findByEmail(data.email); // created meanwhile: promote it instead
@@ -35,10 +37,10 @@ export async function ensureAdmin(
     }
   }
   if (user.role === 'ADMIN' && user.active) return { outcome: 'unchanged', user };
-  return { outcome: 'promoted', user: await promote(deps, user) };
+  return { outcome: 'promoted', user: await promote(deps, user, 'promoted') };
 }
 
-async function promote(deps: BootstrapDeps, user: UserRecord): Promise<UserRecord> {
+async function promote(deps: BootstrapDeps, user: UserRecord, how: 'created' | 'promoted'): Promise<UserRecord> {
   let written = user;
   for (const write of [() => deps.admin.setRole(user.id, 'ADMIN'), () => deps.admin.setActive(user.id, true)]) {
     const result = await write();
@@ -47,5 +49,6 @@ async function promote(deps: BootstrapDeps, user: UserRecord): Promise<UserRecor
   }
   // Like every role change: no token carries the old role.
   await deps.sessions?.revokeAll(user.id);
+  (deps.audit ?? noAudit).record({ type: 'ROLE_CHANGED', outcome: 'SUCCESS', userId: user.id, reason: `${user.role}->ADMIN (admin:create, ${how})` });
   return written;
 }

@@ -62,6 +62,8 @@ describeWithPostgres('admin:create', () => {
     expect(result.stdout).toBe(`admin:create: created admin ${email} (${row!.id})\n`);
     const login = await server.gql(LOGIN, { input: { email, password: PASSWORD } });
     expect(login.data!.login.user).toMatchObject({ email, role: 'ADMIN', name: 'Ada Admin' });
+    const events = await server.database.pool.query(`SELECT type, reason FROM auth_events WHERE user_id = $1 AND type = 'ROLE_CHANGED'`, [row!.id]);
+    expect(events.rows).toEqual([{ type: 'ROLE_CHANGED', reason: 'USER->ADMIN (admin:create, created)' }]);
   });
 
   it('reads the password from ADMIN_PASSWORD, and a second run changes nothing, not even the password', async () => {
