@@ -245,9 +245,22 @@ describe('what a client token may do', () => {
     expect(auditor.data).toEqual({ _entities: [{ id: user.id, email: null }] });
   });
 
-  it('is FORBIDDEN for operations of a signed-in user: me, sessions, changePassword', async () => {
+  it('without users:write cannot disable or enable users', async () => {
+    const target = await newAccount(server);
+    const reader = await clientTokenFor(server, await newClient(server, ['users:read', 'audit:read']));
+
+    for (const mutation of [DISABLE_USER, ENABLE_USER]) {
+      const response = await server.gql(mutation, { id: target.id }, { token: reader });
+      expect(codeOf(response)).toBe('FORBIDDEN');
+      expect(response.data).toBeNull();
+    }
+    expect((await server.gql(ME, {}, { token: target.accessToken })).errors).toBeUndefined();
+  });
+
+  it('is FORBIDDEN for operations of a signed-in user: me, sessions, revokeSession, changePassword', async () => {
     const token = await clientTokenFor(server, await newClient(server, ['users:read', 'users:write', 'audit:read']));
-    for (const operation of [ME, SESSIONS, `mutation { changePassword(currentPassword: "a", newPassword: "bbbbbbbbbb") }`]) {
+    const operations = [ME, SESSIONS, `mutation { revokeSession(id: "x") }`, `mutation { changePassword(currentPassword: "a", newPassword: "bbbbbbbbbb") }`];
+    for (const operation of operations) {
       const response = await server.gql(operation, {}, { token });
       expect(codeOf(response)).toBe('FORBIDDEN');
       expect(response.data).toBeNull();
