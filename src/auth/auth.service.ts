@@ -95,7 +95,11 @@ export class AuthService {
       throw new ForbiddenError('This account is disabled');
     }
     if (hasher.needsRehash(user.passwordHash)) await this.upgradeHash(user, input.password);
-    const result = await this.startSession(user, client);
+    const result = await this.settle(user, await this.startSession(user, client));
+    if (!result) {
+      failed('account disabled', user.id);
+      throw new ForbiddenError('This account is disabled');
+    }
     this.event({ type: 'LOGIN_SUCCEEDED', outcome: 'SUCCESS', userId: user.id, sessionId: result.sessionId }, client);
     return result;
   }
@@ -210,6 +214,20 @@ export class AuthService {
       sessionId,
       expiresIn: tokens.accessTokenTtl.seconds,
     };
+  }
+
+  /**
+   * A disable or role change that landed while this login ran revoked the user's sessions before this
+   * one existed: read the user again, then drop the session (null: disabled) or re-sign for the new role.
+   */
+  private async settle(user: UserRecord, result: AuthResult): Promise<AuthResult | null> {
+    const current = await this.deps.users.findById(user.id);
+    if (!current?.active) {
+      await this.deps.sessions.revoke(result.sessionId, user.id);
+      return null;
+    }
+    if (current.role === user.role) return result;
+    return { ...result, user: current, accessToken: this.deps.tokens.signAccess({ sub: user.id, sid: result.sessionId, role: current.role }) };
   }
 
   private verifyRefreshToken(token: string) {
