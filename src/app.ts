@@ -8,14 +8,26 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import cookieParser from 'cookie-parser';
+import type { Redis } from 'ioredis';
 import cors from 'cors';
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
+import { AdminService } from './admin/admin.service';
+import { PrismaUserAdminRepository } from './admin/user-admin.repository';
+import { PrismaAuditLog } from './audit/audit-log.repository';
+import { AuditService } from './audit/audit.service';
 import { AuthService } from './auth/auth.service';
 import { Argon2PasswordHasher, type PasswordHasher } from './auth/password';
+import { PasswordChangeService } from './auth/password-change.service';
 import type { RateLimits } from './auth/rate-limit';
 import { systemClock, TokenService, type Clock } from './auth/tokens';
 import { wellKnownRouter } from './auth/well-known.router';
+import { ClientAdminService } from './clients/client-admin.service';
+import { ClientAuthenticator } from './clients/client-authenticator';
+import { ClientCredentialsService } from './clients/client-credentials.service';
+import { MemoryClientStateStore, RedisClientStateStore } from './clients/client-state.store';
+import { oauthTokenRouter } from './clients/oauth-token.route';
+import { PrismaServiceClientRepository } from './clients/service-client.repository';
 import type { Config, TokenKeys } from './config/config';
 import { createContextBuilder, type Context } from './context';
 import { coprocessorRouter } from './coprocessor/coprocessor.router';
@@ -27,12 +39,15 @@ import type { Database } from './infra/database';
 import { healthRouter } from './infra/health';
 import { buildAppSchema } from './schema';
 import type { SessionStore } from './sessions/session-store';
+import { SessionService } from './sessions/session.service';
 import { PrismaUserRepository } from './users/user.repository';
 
 export interface AppDeps {
   database: Database;
   sessions: SessionStore;
   rateLimits: RateLimits;
+  /** The Redis behind the session store, for machine-client state; absent in dev mode (memory). */
+  redis?: Redis;
   keys: TokenKeys;
   logger: Logger;
   clock?: Clock;
@@ -52,8 +67,11 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   const hasher = deps.hasher ?? new Argon2PasswordHasher(config.argon2);
   await hasher.verifyDummy('warm-up'); // the dummy hash exists before the first unknown-email login
   const tokens = new TokenService(deps.keys, config.jwt, clock);
+  const users = new PrismaUserRepository(deps.database.prisma);
+  const audit = new PrismaAuditLog(deps.database.prisma, deps.logger);
   const auth = new AuthService({
-    users: new PrismaUserRepository(deps.database.prisma),
+    users,
+    audit,
     sessions: deps.sessions,
     hasher,
     limits: deps.rateLimits,
@@ -63,10 +81,34 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     settings: { refreshTokenTtl: config.jwt.refreshTokenTtl, ...config.sessions },
   });
 
+  const clientRepository = new PrismaServiceClientRepository(deps.database.prisma);
+  const clientState = deps.redis ? new RedisClientStateStore(deps.redis, config.redisKeyPrefix) : new MemoryClientStateStore();
+  const clientCredentials = new ClientCredentialsService({
+    clients: clientRepository,
+    state: clientState,
+    tokens,
+    limits: deps.rateLimits, // like logins (SPEC §8), the client id standing for the account
+    tokenTtl: config.clients.tokenTtl,
+    clock,
+    audit,
+  });
+
+  // Users and machine clients are told apart the same way for GraphQL requests and the coprocessor.
+  const callers = { auth, clients: new ClientAuthenticator({ tokens, state: clientState }) };
   const expressApp = express();
   const server = http.createServer(expressApp);
   const limits = operationLimits(config.graphql);
-  const schema = await buildAppSchema({ auth, refreshTokenInBody: config.sessions.refreshTokenInBody, authDirectives: config.federation.authDirectives });
+  const schema = await buildAppSchema({
+    auth,
+    sessions: new SessionService({ sessions: deps.sessions, settings: config.jwt, audit }),
+    admin: new AdminService({ users: new PrismaUserAdminRepository(deps.database.prisma), sessions: deps.sessions, audit }),
+    passwords: new PasswordChangeService({ users, sessions: deps.sessions, hasher, limits: deps.rateLimits, audit }),
+    audit: new AuditService(audit),
+    clientAdmin: new ClientAdminService({ clients: clientRepository, state: clientState, tokenTtl: config.clients.tokenTtl, audit }),
+    clientCredentials,
+    refreshTokenInBody: config.sessions.refreshTokenInBody,
+    authDirectives: config.federation.authDirectives,
+  });
   const apollo = new ApolloServer<Context>({
     schema: limitEntities(schema, config.graphql.maxEntities),
     introspection: config.graphql.introspection,
@@ -93,7 +135,8 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   expressApp.set('trust proxy', config.http.trustProxy);
   expressApp.use(healthRouter({ postgres: () => deps.database.ping(), redis: () => deps.sessions.ping() }));
   expressApp.use(wellKnownRouter({ keys: deps.keys, issuer: config.jwt.issuer, publicUrl: config.http.publicUrl }));
-  expressApp.use(coprocessorRouter({ auth, bodyLimitBytes: config.http.bodyLimitBytes, logger: deps.logger }));
+  expressApp.use(coprocessorRouter({ ...callers, bodyLimitBytes: config.http.bodyLimitBytes, logger: deps.logger }));
+  expressApp.use(oauthTokenRouter(clientCredentials, deps.logger));
   expressApp.use(
     '/graphql',
     cors({ origin: [...config.http.corsOrigins], credentials: true }),
@@ -101,7 +144,11 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     express.json({ limit: config.http.bodyLimitBytes }),
     cookieParser(),
     expressMiddleware(apollo, {
-      context: createContextBuilder({ auth, cookieSettings: config.cookies, logger: deps.logger }),
+      context: createContextBuilder({
+        ...callers,
+        cookieSettings: config.cookies,
+        logger: deps.logger,
+      }),
     }),
   );
   expressApp.use(bodyErrorHandler(deps.logger));
@@ -117,7 +164,10 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
           resolve(`http://${shownHost}:${address.port}/graphql`);
         });
       }),
-    close: () => apollo.stop(),
+    close: async () => {
+      await apollo.stop();
+      await audit.flush(); // the stores close after this: let the last audit writes land
+    },
   };
 }
 

@@ -1,13 +1,17 @@
 // Builds each request's context before any resolver runs: token → verify → session check → viewer.
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
-import type { AuthService, ClientInfo } from './auth/auth.service';
+import type { ClientInfo } from './auth/auth.service';
+import { identifyCaller, type CallerDeps } from './auth/caller';
 import { accessTokenFrom, AuthCookies, refreshTokenFrom } from './auth/cookies';
 import type { Viewer } from './auth/viewer';
+import type { ServiceClientPrincipal } from './clients/client-authenticator';
 import type { Config } from './config/config';
 
 export interface Context {
   viewer: Viewer | null;
+  /** A machine client's token (client credentials): no user, no session. */
+  serviceClient: ServiceClientPrincipal | null;
   client: ClientInfo;
   /** The refresh_token cookie, for refresh and logout when no argument is given. */
   refreshCookie: string | undefined;
@@ -16,16 +20,15 @@ export interface Context {
   signedInUserId?: string;
 }
 
-export function createContextBuilder(deps: { auth: AuthService; cookieSettings: Config['cookies']; logger: Logger }) {
+export function createContextBuilder(deps: CallerDeps & { cookieSettings: Config['cookies']; logger: Logger }) {
   return async ({ req, res }: { req: Request; res: Response }): Promise<Context> => {
     const cookies = (req.cookies ?? {}) as Record<string, unknown>;
-    // Store failures propagate: an outage is SERVICE_UNAVAILABLE, never anonymity (SPEC §5).
-    const authentication = await deps.auth.authenticate(accessTokenFrom(req.headers, cookies));
-    if (!authentication.viewer && authentication.reason !== 'no token') {
-      deps.logger.debug({ reason: authentication.reason }, 'request is anonymous: token refused');
-    }
+    const token = accessTokenFrom(req.headers, cookies);
+    const caller = await identifyCaller(deps, token);
+    if (caller.kind === 'anonymous' && token) deps.logger.debug({ reason: caller.reason }, 'request is anonymous: token refused');
     return {
-      viewer: authentication.viewer,
+      viewer: caller.kind === 'user' ? caller.viewer : null,
+      serviceClient: caller.kind === 'client' ? caller.client : null,
       client: { ip: req.ip ?? req.socket.remoteAddress ?? '', userAgent: req.get('user-agent') ?? '' },
       refreshCookie: refreshTokenFrom(cookies),
       cookies: new AuthCookies(res, deps.cookieSettings),

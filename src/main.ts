@@ -35,9 +35,9 @@ async function main(): Promise<void> {
   const applied = await retry(() => migrateDatabase(database.url), 'PostgreSQL', logger);
   if (applied.length > 0) logger.info({ applied }, 'applied migrations');
 
-  const { sessions, rateLimits } = await openRedisStores(config, logger);
+  const { sessions, rateLimits, redis } = await openRedisStores(config, logger);
   const keys = config.jwt.keys ?? loadOrCreateDevKeys(config.dataDir, config.jwt.algorithm);
-  const app = await createApp(config, { database, sessions, rateLimits, keys, logger });
+  const app = await createApp(config, { database, sessions, rateLimits, redis, keys, logger });
   const url = await app.listen();
   logger.info({ url, database: database.kind, sessions: config.redisUrl ? 'redis' : 'memory' }, `Portcullis ready at ${url}`);
 
@@ -57,7 +57,7 @@ async function main(): Promise<void> {
 }
 
 /** Sessions and abuse counters share one Redis client (the session store closes it), or both live in process. */
-async function openRedisStores(config: Config, logger: Logger): Promise<{ sessions: SessionStore; rateLimits: RateLimits }> {
+async function openRedisStores(config: Config, logger: Logger): Promise<{ sessions: SessionStore; rateLimits: RateLimits; redis?: Redis }> {
   if (!config.redisUrl) return { sessions: new MemorySessionStore(), rateLimits: createRateLimits(config.rateLimits, { kind: 'memory' }, logger) };
   const redis: Redis = createRedis(config.redisUrl, logger);
   if (!(await waitForRedis(redis, 5_000))) {
@@ -66,6 +66,7 @@ async function openRedisStores(config: Config, logger: Logger): Promise<{ sessio
   return {
     sessions: new RedisSessionStore(redis, config.redisKeyPrefix),
     rateLimits: createRateLimits(config.rateLimits, { kind: 'redis', redis, keyPrefix: config.redisKeyPrefix }, logger),
+    redis,
   };
 }
 

@@ -6,11 +6,22 @@ import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { parse, visit, type GraphQLSchema } from 'graphql';
 import { DateTimeResolver } from 'graphql-scalars';
 import { buildSchema, createResolversMap, type ContainerType } from 'type-graphql';
+import { AdminResolver } from './admin/admin.resolver';
+import type { AdminService } from './admin/admin.service';
+import { AuditResolver } from './audit/audit.resolver';
+import type { AuditService } from './audit/audit.service';
 import { authChecker } from './auth/auth-checker';
+import { ClientResolver } from './clients/client.resolver';
+import type { ClientAdminService } from './clients/client-admin.service';
+import type { ClientCredentialsService } from './clients/client-credentials.service';
 import { AuthResolver } from './auth/auth.resolver';
 import type { AuthService } from './auth/auth.service';
+import { PasswordChangeResolver } from './auth/password-change.resolver';
+import type { PasswordChangeService } from './auth/password-change.service';
 import type { Context } from './context';
 import { UnauthenticatedError } from './errors';
+import { SessionResolver } from './sessions/session.resolver';
+import type { SessionService } from './sessions/session.service';
 import { UserResolver } from './users/user.resolver';
 import type { UserRecord } from './users/user';
 
@@ -22,6 +33,12 @@ const federationLink = (imports: string[]) =>
 
 export interface SchemaDeps {
   auth: AuthService;
+  sessions: SessionService;
+  admin: AdminService;
+  passwords: PasswordChangeService;
+  audit: AuditService;
+  clientAdmin: ClientAdminService;
+  clientCredentials: ClientCredentialsService;
   refreshTokenInBody: boolean;
   /** Publish @authenticated / @requiresScopes in the SDL (default true). The checks run either way. */
   authDirectives?: boolean;
@@ -41,7 +58,7 @@ export async function buildAppSchema(deps: SchemaDeps): Promise<GraphQLSchema> {
         ...resolvers.User,
         // _entities: other subgraphs resolve users only on behalf of an authenticated caller.
         __resolveReference: (reference: { id: string }, ctx: Context): Promise<UserRecord | null> => {
-          if (!ctx.viewer) throw new UnauthenticatedError();
+          if (!ctx.viewer && !ctx.serviceClient) throw new UnauthenticatedError();
           return deps.auth.findUser(reference.id);
         },
       },
@@ -54,10 +71,15 @@ export function buildTypeGraphQLSchema(deps: SchemaDeps): Promise<GraphQLSchema>
   const instances = new Map<unknown, unknown>([
     [AuthResolver, new AuthResolver(deps.auth, deps.refreshTokenInBody)],
     [UserResolver, new UserResolver(deps.auth)],
+    [SessionResolver, new SessionResolver(deps.sessions)],
+    [AdminResolver, new AdminResolver(deps.admin)],
+    [PasswordChangeResolver, new PasswordChangeResolver(deps.passwords)],
+    [AuditResolver, new AuditResolver(deps.audit)],
+    [ClientResolver, new ClientResolver(deps.clientAdmin, deps.clientCredentials)],
   ]);
   const container: ContainerType = { get: (resolverClass) => instances.get(resolverClass) };
   return buildSchema({
-    resolvers: [AuthResolver, UserResolver],
+    resolvers: [AuthResolver, UserResolver, SessionResolver, AdminResolver, PasswordChangeResolver, AuditResolver, ClientResolver],
     container,
     authChecker,
     scalarsMap: [{ type: Date, scalar: DateTimeResolver }],

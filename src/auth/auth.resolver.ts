@@ -34,7 +34,7 @@ export class AuthResolver {
     @Arg('allSessions', () => Boolean, { defaultValue: false }) allSessions: boolean,
     @Ctx() ctx: Context,
   ): Promise<boolean> {
-    await this.auth.logout({ viewer: ctx.viewer, refreshToken: ctx.refreshCookie, allSessions });
+    await this.auth.logout({ viewer: ctx.viewer, refreshToken: ctx.refreshCookie, allSessions, client: ctx.client });
     ctx.cookies.clear();
     return true;
   }

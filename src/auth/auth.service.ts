@@ -1,8 +1,9 @@
 // Register, login, refresh, logout and request authentication (SPEC §4–§7). Depends only on
 // interfaces: UserRepository, SessionStore, PasswordHasher, TokenService, RateLimits.
 import type { Logger } from 'pino';
+import { noAudit, type AuditLog, type AuthEventInput } from '../audit/audit-event';
 import type { Config } from '../config/config';
-import { ForbiddenError, INVALID_CREDENTIALS, UnauthenticatedError } from '../errors';
+import { ForbiddenError, INVALID_CREDENTIALS, RateLimitedError, UnauthenticatedError } from '../errors';
 import { hashTokenId, MAX_USER_AGENT_LENGTH, newSessionId, type SessionStore } from '../sessions/session-store';
 import type { UserRecord, UserRepository } from '../users/user';
 import { codePoints, normalizeEmail, parseRegisterInput, PASSWORD_MAX } from './auth.validation';
@@ -20,6 +21,7 @@ export interface AuthResult {
   user: UserRecord;
   accessToken: IssuedToken;
   refreshToken: IssuedToken;
+  sessionId: string;
   /** Access-token lifetime in seconds. */
   expiresIn: number;
 }
@@ -35,6 +37,8 @@ export interface AuthServiceDeps {
   tokens: TokenService;
   clock: Clock;
   logger: Logger;
+  /** Where register, login, refresh, reuse and logout are recorded (fire-and-forget). */
+  audit?: AuditLog;
   settings: Pick<Config['jwt'], 'refreshTokenTtl'> & Pick<Config['sessions'], 'maxAge' | 'refreshReuseGrace'>;
 }
 
@@ -48,7 +52,9 @@ export class AuthService {
     const user = await this.deps.users.create({ email: data.email, name: data.name, passwordHash });
     try {
       await this.deps.limits.registered(user.email);
-      return await this.startSession(user, client);
+      const result = await this.startSession(user, client);
+      this.event({ type: 'REGISTER', outcome: 'SUCCESS', userId: user.id, sessionId: result.sessionId }, client);
+      return result;
     } catch (error) {
       // No session, no account: the client saw a failure, so a retry must be able to register again.
       await this.deps.users.delete(user.id).catch((cleanup: unknown) => {
@@ -61,20 +67,41 @@ export class AuthService {
   async login(input: { email: string; password: string }, client: ClientInfo): Promise<AuthResult> {
     const { users, hasher, limits } = this.deps;
     // Over-long passwords are refused before any hashing: they cannot have been registered.
-    if (codePoints(input.password) > PASSWORD_MAX) throw new UnauthenticatedError(INVALID_CREDENTIALS);
+    const failed = (reason: string, userId: string | null = null) =>
+      this.event({ type: 'LOGIN_FAILED', outcome: 'FAILURE', userId, reason }, client);
+    if (codePoints(input.password) > PASSWORD_MAX) {
+      failed('password too long');
+      throw new UnauthenticatedError(INVALID_CREDENTIALS);
+    }
     const email = normalizeEmail(input.email);
     // Counted as a failure before the password check, so concurrent guesses cannot outrun the limit.
-    await limits.beginLogin(email, client.ip);
+    await limits.beginLogin(email, client.ip).catch((error: unknown) => {
+      if (error instanceof RateLimitedError) failed('rate limited');
+      throw error;
+    });
     const user = await users.findByEmail(email);
     if (!user) {
       await hasher.verifyDummy(input.password); // unknown emails cost the same time as wrong passwords
+      failed('unknown email');
       throw new UnauthenticatedError(INVALID_CREDENTIALS);
     }
-    if (!(await hasher.verify(user.passwordHash, input.password))) throw new UnauthenticatedError(INVALID_CREDENTIALS);
+    if (!(await hasher.verify(user.passwordHash, input.password))) {
+      failed('wrong password', user.id);
+      throw new UnauthenticatedError(INVALID_CREDENTIALS);
+    }
     await limits.loginSucceeded(email, client.ip);
-    if (!user.active) throw new ForbiddenError('This account is disabled');
+    if (!user.active) {
+      failed('account disabled', user.id);
+      throw new ForbiddenError('This account is disabled');
+    }
     if (hasher.needsRehash(user.passwordHash)) await this.upgradeHash(user, input.password);
-    return this.startSession(user, client);
+    const result = await this.settle(user, await this.startSession(user, client));
+    if (!result) {
+      failed('account disabled', user.id);
+      throw new ForbiddenError('This account is disabled');
+    }
+    this.event({ type: 'LOGIN_SUCCEEDED', outcome: 'SUCCESS', userId: user.id, sessionId: result.sessionId }, client);
+    return result;
   }
 
   async refresh(refreshToken: string | undefined, client: ClientInfo): Promise<AuthResult> {
@@ -96,6 +123,7 @@ export class AuthService {
     });
     if (rotation.outcome === 'reused') {
       logger.warn({ userId: claims.sub, sessionId: claims.sid }, 'refresh token reuse detected: session revoked');
+      this.event({ type: 'REFRESH_REUSE_DETECTED', outcome: 'FAILURE', userId: claims.sub, sessionId: claims.sid }, client);
       throw new UnauthenticatedError('Refresh token was already used; the session has been revoked');
     }
     if (rotation.outcome !== 'rotated') throw new UnauthenticatedError('Invalid or expired refresh token');
@@ -105,16 +133,18 @@ export class AuthService {
       await sessions.revoke(claims.sid, claims.sub);
       throw new UnauthenticatedError('Invalid or expired refresh token');
     }
+    this.event({ type: 'REFRESH', outcome: 'SUCCESS', userId: user.id, sessionId: claims.sid }, client);
     return {
       user,
       accessToken: tokens.signAccess({ sub: user.id, sid: claims.sid, role: user.role }),
       refreshToken: tokens.signRefresh({ sub: user.id, sid: claims.sid }, now + rotation.ttlSeconds, nextJti),
+      sessionId: claims.sid,
       expiresIn: tokens.accessTokenTtl.seconds,
     };
   }
 
   /** Revokes the viewer's session (or all of the user's), else the one a valid refresh token names. */
-  async logout(options: { viewer: Viewer | null; refreshToken: string | undefined; allSessions: boolean }): Promise<void> {
+  async logout(options: { viewer: Viewer | null; refreshToken: string | undefined; allSessions: boolean; client?: ClientInfo }): Promise<void> {
     const { sessions } = this.deps;
     let target = options.viewer ? { userId: options.viewer.userId, sessionId: options.viewer.sessionId } : undefined;
     if (!target && options.refreshToken) {
@@ -128,6 +158,8 @@ export class AuthService {
     if (!target) return;
     if (options.allSessions) await sessions.revokeAll(target.userId);
     else await sessions.revoke(target.sessionId, target.userId);
+    const reason = options.allSessions ? 'all sessions' : null;
+    this.event({ type: 'LOGOUT', outcome: 'SUCCESS', userId: target.userId, sessionId: target.sessionId, reason }, options.client);
   }
 
   /** A user by id, for federation's _entities (a disabled user is still referenced by other data). */
@@ -179,8 +211,23 @@ export class AuthService {
       user,
       accessToken: tokens.signAccess({ sub: user.id, sid: sessionId, role: user.role }),
       refreshToken: tokens.signRefresh({ sub: user.id, sid: sessionId }, now + ttlSeconds, refreshJti),
+      sessionId,
       expiresIn: tokens.accessTokenTtl.seconds,
     };
+  }
+
+  /**
+   * A disable or role change that landed while this login ran revoked the user's sessions before this
+   * one existed: read the user again, then drop the session (null: disabled) or re-sign for the new role.
+   */
+  private async settle(user: UserRecord, result: AuthResult): Promise<AuthResult | null> {
+    const current = await this.deps.users.findById(user.id);
+    if (!current?.active) {
+      await this.deps.sessions.revoke(result.sessionId, user.id);
+      return null;
+    }
+    if (current.role === user.role) return result;
+    return { ...result, user: current, accessToken: this.deps.tokens.signAccess({ sub: user.id, sid: result.sessionId, role: current.role }) };
   }
 
   private verifyRefreshToken(token: string) {
@@ -191,6 +238,10 @@ export class AuthService {
       this.deps.logger.debug({ reason: error.message }, 'refresh token refused');
       throw new UnauthenticatedError('Invalid or expired refresh token');
     }
+  }
+
+  private event(event: AuthEventInput, client: ClientInfo | undefined): void {
+    (this.deps.audit ?? noAudit).record({ ...event, ip: client?.ip, userAgent: client?.userAgent });
   }
 
   /** Upgrading a hash is best effort: a failure must not fail a login whose password was right. */

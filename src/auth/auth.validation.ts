@@ -16,19 +16,22 @@ export const codePoints = (text: string): number => {
 
 export const normalizeEmail = (email: string): string => email.trim().toLowerCase();
 
+/** The password policy, shared by register and changePassword. */
+export const passwordSchema = z
+  .string()
+  .refine((value) => codePoints(value) >= PASSWORD_MIN, `must be at least ${PASSWORD_MIN} characters`)
+  .refine((value) => codePoints(value) <= PASSWORD_MAX, `must be at most ${PASSWORD_MAX} characters`)
+  .refine(
+    (value) => codePoints(value) > PASSWORD_MAX || !isCommonPassword(value),
+    `is one of the ${COMMON_PASSWORD_COUNT.toLocaleString('en')} most common passwords: choose another`,
+  );
+
 const registerSchema = z.object({
   email: z
     .string()
     .transform(normalizeEmail)
     .pipe(z.string().max(EMAIL_MAX, `must be at most ${EMAIL_MAX} characters`).pipe(z.email('must be a valid email address'))),
-  password: z
-    .string()
-    .refine((value) => codePoints(value) >= PASSWORD_MIN, `must be at least ${PASSWORD_MIN} characters`)
-    .refine((value) => codePoints(value) <= PASSWORD_MAX, `must be at most ${PASSWORD_MAX} characters`)
-    .refine(
-      (value) => codePoints(value) > PASSWORD_MAX || !isCommonPassword(value),
-      `is one of the ${COMMON_PASSWORD_COUNT.toLocaleString('en')} most common passwords: choose another`,
-    ),
+  password: passwordSchema,
   name: z
     .string()
     .transform((value) => value.trim())

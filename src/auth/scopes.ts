@@ -38,3 +38,19 @@ export function parseRoleScopes(text: string): { scopes: RoleScopes } | { proble
 export function satisfies(granted: readonly string[], anyOf: readonly (readonly string[])[]): boolean {
   return anyOf.some((allOf) => allOf.every((scope) => granted.includes(scope)));
 }
+
+/** The scopes that admin operations accept besides the ADMIN role; the ones a machine client may be granted. */
+export const Scope = {
+  /** List users and see their emails. */
+  USERS_READ: 'users:read',
+  /** Disable and enable users. */
+  USERS_WRITE: 'users:write',
+  /** Read the audit log. */
+  AUDIT_READ: 'audit:read',
+} as const;
+export type Scope = (typeof Scope)[keyof typeof Scope];
+
+export const CLIENT_SCOPES: readonly string[] = Object.values(Scope);
+
+/** What `me` requires (@requiresScopes); in every role's default scopes. */
+export const PROFILE_READ_SCOPE = 'profile:read';

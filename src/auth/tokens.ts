@@ -21,6 +21,20 @@ export interface AccessClaims {
   exp: number;
 }
 
+/** A machine client's access token (issue 6): no session, no role; `sub` is "client:<client_id>". */
+export interface ClientClaims {
+  sub: string;
+  client_id: string;
+  /** The client's secret version when the token was issued: a rotation refuses older tokens. */
+  ver: number;
+  jti: string;
+  scope: string;
+  iat: number;
+  exp: number;
+}
+
+export const CLIENT_SUBJECT_PREFIX = 'client:';
+
 export interface RefreshClaims {
   sub: string;
   sid: string;
@@ -74,6 +88,36 @@ export class TokenService {
     return { token: this.sign(payload, this.keys.refresh, REFRESH_TOKEN_TYPE), jti, expiresAt };
   }
 
+  signClient(claims: { clientId: string; version: number; scope: string }, ttl: Duration): IssuedToken {
+    const now = this.clock();
+    const jti = newTokenId();
+    const expiresAt = now + ttl.seconds;
+    const payload = {
+      sub: `${CLIENT_SUBJECT_PREFIX}${claims.clientId}`,
+      client_id: claims.clientId,
+      ver: claims.version,
+      scope: claims.scope,
+      iat: now,
+      nbf: now,
+      exp: expiresAt,
+      iss: this.options.issuer,
+      aud: this.options.audience,
+      jti,
+    };
+    return { token: this.sign(payload, this.keys.access, ACCESS_TOKEN_TYPE), jti, expiresAt };
+  }
+
+  /** Verifies a machine client's access token; a user's access token (which has a sid) is refused. */
+  verifyClient(token: string): ClientClaims {
+    const payload = this.verify(token, this.keys.verifiers.access, ACCESS_TOKEN_TYPE, ['sub', 'jti', 'client_id']);
+    if (payload.sid !== undefined || payload.role !== undefined) throw new InvalidTokenError('not a client token');
+    if (payload.sub !== `${CLIENT_SUBJECT_PREFIX}${String(payload.client_id)}`) throw new InvalidTokenError('sub does not name the client');
+    if (typeof payload.nbf !== 'number') throw new InvalidTokenError('access token has no nbf');
+    if (typeof payload.scope !== 'string') throw new InvalidTokenError('client token has no scope');
+    if (!Number.isInteger(payload.ver)) throw new InvalidTokenError('client token has no ver');
+    return payload as unknown as ClientClaims;
+  }
+
   verifyAccess(token: string): AccessClaims {
     const payload = this.verify(token, this.keys.verifiers.access, ACCESS_TOKEN_TYPE);
     if (typeof payload.nbf !== 'number') throw new InvalidTokenError('access token has no nbf');
@@ -91,7 +135,7 @@ export class TokenService {
   }
 
   /** The token's kid picks the key (unknown or missing: refused); the algorithm stays pinned to that key's. */
-  private verify(token: string, ring: KeyRing, typ: string): jwt.JwtPayload {
+  private verify(token: string, ring: KeyRing, typ: string, required: readonly string[] = ['sub', 'sid', 'jti']): jwt.JwtPayload {
     const kid = headerKid(token);
     const key = kid === undefined ? undefined : ring.get(kid);
     if (!key) throw new InvalidTokenError('unknown kid');
@@ -112,7 +156,7 @@ export class TokenService {
     if (header.typ !== typ) throw new InvalidTokenError(`expected typ ${typ}, got ${String(header.typ)}`);
     if (typeof payload !== 'object') throw new InvalidTokenError('payload is not a JSON object');
     if (typeof payload.exp !== 'number') throw new InvalidTokenError('token has no exp');
-    for (const claim of ['sub', 'sid', 'jti'] as const) {
+    for (const claim of required) {
       if (typeof payload[claim] !== 'string' || payload[claim] === '') throw new InvalidTokenError(`token has no ${claim}`);
     }
     return payload;

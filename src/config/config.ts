@@ -36,6 +36,8 @@ export interface Config {
     /** The scopes a user's access token carries, by role (ROLE_SCOPES). */
     readonly roleScopes: RoleScopes;
   };
+  /** Machine clients (OAuth 2.0 client credentials). */
+  readonly clients: { readonly tokenTtl: Duration };
   readonly sessions: {
     readonly maxAge: Duration;
     readonly refreshReuseGrace: Duration;
@@ -126,6 +128,9 @@ export function loadConfig(rawEnv: RawEnv = process.env): Config {
   if (env.REFRESH_TOKEN_TTL.seconds > env.SESSION_MAX_AGE.seconds && valid('REFRESH_TOKEN_TTL', 'SESSION_MAX_AGE')) {
     problems.push('REFRESH_TOKEN_TTL must not be longer than SESSION_MAX_AGE');
   }
+  if (env.CLIENT_TOKEN_TTL.seconds > 86_400) {
+    problems.push('CLIENT_TOKEN_TTL must be at most 1d: client tokens cannot be refreshed, only re-requested, and a shorter life limits a leaked one');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   return deepFreeze({
@@ -146,6 +151,7 @@ export function loadConfig(rawEnv: RawEnv = process.env): Config {
       refreshTokenTtl: env.REFRESH_TOKEN_TTL,
       roleScopes: env.ROLE_SCOPES,
     },
+    clients: { tokenTtl: env.CLIENT_TOKEN_TTL },
     sessions: {
       maxAge: env.SESSION_MAX_AGE,
       refreshReuseGrace: env.REFRESH_REUSE_GRACE,

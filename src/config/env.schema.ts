@@ -146,6 +146,7 @@ export const envSchema = z.object({
   JWT_AUDIENCE: optionalText.transform((value) => value ?? 'portcullis'),
   ACCESS_TOKEN_TTL: duration('15m'),
   REFRESH_TOKEN_TTL: duration('7d'),
+  CLIENT_TOKEN_TTL: duration('1h'),
   SESSION_MAX_AGE: duration('30d'),
   REFRESH_REUSE_GRACE: graceDuration,
   REFRESH_TOKEN_IN_BODY: boolean(true),

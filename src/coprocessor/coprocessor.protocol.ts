@@ -25,8 +25,10 @@ export const coprocessorRequest = z.looseObject({
 export type CoprocessorRequest = z.infer<typeof coprocessorRequest>;
 
 export interface VerifiedClaims {
+  /** The user's id, or client:<id> for a machine client. */
   sub: string;
-  sid: string;
+  /** The user's session; machine clients have none. */
+  sid?: string;
   scope?: string;
 }
 

@@ -4,8 +4,9 @@
 import express, { Router, type RequestHandler } from 'express';
 import { parse as parseCookies } from 'cookie';
 import type { Logger } from 'pino';
-import type { AuthService } from '../auth/auth.service';
+import { identifyCaller, type Caller, type CallerDeps } from '../auth/caller';
 import { accessTokenFrom } from '../auth/cookies';
+import { CLIENT_SUBJECT_PREFIX } from '../auth/tokens';
 import { isIdentityHeader } from '../auth/identity-headers';
 import { ErrorCode, ServiceUnavailableError } from '../errors';
 import {
@@ -20,13 +21,13 @@ import {
 
 export const COPROCESSOR_PATH = '/coprocessor';
 
-export function coprocessorRouter(deps: { auth: AuthService; bodyLimitBytes: number; logger: Logger }): Router {
+export function coprocessorRouter(deps: CallerDeps & { bodyLimitBytes: number; logger: Logger }): Router {
   const router = Router();
   router.post(COPROCESSOR_PATH, express.json({ limit: deps.bodyLimitBytes }), handle(deps));
   return router;
 }
 
-function handle(deps: { auth: AuthService; logger: Logger }): RequestHandler {
+function handle(deps: CallerDeps & { logger: Logger }): RequestHandler {
   return async (request, response) => {
     const parsed = coprocessorRequest.safeParse(request.body);
     // Anything we cannot answer is a non-2xx, which the router treats as a failed coprocessor: it fails closed.
@@ -39,26 +40,33 @@ function handle(deps: { auth: AuthService; logger: Logger }): RequestHandler {
     const headers = lowerCased(call.headers ?? {});
     const authorization = headers.authorization?.[0];
     const token = accessTokenFrom({ authorization }, parseCookies((headers.cookie ?? []).join('; ')));
-    let authentication;
+    let caller;
     try {
-      authentication = await deps.auth.authenticate(token);
+      caller = await identifyCaller(deps, token);
     } catch (error) {
       if (!(error instanceof ServiceUnavailableError)) throw error;
       return void response.json(breakWith(call, 503, { message: ServiceUnavailableError.MESSAGE, code: ErrorCode.SERVICE_UNAVAILABLE }));
     }
     const { [JWT_CLAIMS_KEY]: _untrusted, ...entries } = call.context?.entries ?? {};
-    if (authentication.viewer) {
-      const { userId, sessionId, scopes } = authentication.viewer;
-      const claims: VerifiedClaims = { sub: userId, sid: sessionId, ...(scopes.length > 0 ? { scope: scopes.join(' ') } : {}) };
-      entries[JWT_CLAIMS_KEY] = claims;
+    if (caller.kind !== 'anonymous') {
+      entries[JWT_CLAIMS_KEY] = verifiedClaims(caller);
     } else if (token && authorization !== undefined) {
       // A Bearer token that fails is a claim of identity we refuse (RFC 6750 §3.1); a stale cookie only makes the
       // request anonymous, so that login and refresh still work through the router (SPEC §5).
-      deps.logger.debug({ reason: authentication.reason }, 'coprocessor: token refused');
+      deps.logger.debug({ reason: caller.reason }, 'coprocessor: token refused');
       return void response.json(breakWith(call, 401, { message: 'Invalid, expired or revoked token', code: ErrorCode.UNAUTHENTICATED }));
     }
     response.json(continueWith(call, { headers: call.headers && withoutIdentityHeaders(call.headers), entries }));
   };
+}
+
+/** A user's claims name their session; a machine client's (`sub` client:<id>) have none. */
+function verifiedClaims(caller: Exclude<Caller, { kind: 'anonymous' }>): VerifiedClaims {
+  const { sub, sid, scopes } =
+    caller.kind === 'user'
+      ? { sub: caller.viewer.userId, sid: caller.viewer.sessionId, scopes: caller.viewer.scopes }
+      : { sub: `${CLIENT_SUBJECT_PREFIX}${caller.client.clientId}`, sid: undefined, scopes: caller.client.scopes };
+  return { sub, ...(sid ? { sid } : {}), ...(scopes.length > 0 ? { scope: scopes.join(' ') } : {}) };
 }
 
 function lowerCased(headers: Record<string, string[]>): Record<string, string[] | undefined> {

@@ -1,5 +1,5 @@
-// One HTTP request runs at most one password check or refresh (SPEC §8): an operation that selects
-// login, register or refresh more than once, by aliases, fragments or inline fragments, is refused
+// One HTTP request runs at most one password or client-secret check or refresh (SPEC §8): an operation
+// that selects login, register, refresh, changePassword or clientToken more than once, by aliases, fragments or inline fragments, is refused
 // before anything runs. (HTTP batching is off, so one request is one operation.)
 import {
   GraphQLError,
@@ -11,9 +11,9 @@ import {
   type ValidationContext,
 } from 'graphql';
 
-export const CREDENTIAL_FIELDS: ReadonlySet<string> = new Set(['login', 'register', 'refresh']);
+export const CREDENTIAL_FIELDS: ReadonlySet<string> = new Set(['login', 'register', 'refresh', 'changePassword', 'clientToken']);
 
-export const ONE_CREDENTIAL_FIELD_MESSAGE = 'An operation may select login, register or refresh only once';
+export const ONE_CREDENTIAL_FIELD_MESSAGE = 'An operation may select login, register, refresh, changePassword or clientToken only once';
 
 export function oneCredentialFieldRule(context: ValidationContext): ASTVisitor {
   return {
@@ -30,7 +30,7 @@ export function oneCredentialFieldRule(context: ValidationContext): ASTVisitor {
   };
 }
 
-/** Root fields named login/register/refresh, each occurrence counted, fragments followed (once per path, cycles are invalid anyway). */
+/** Root credential fields, each occurrence counted, fragments followed (once per path, cycles are invalid anyway). */
 function countCredentialFields(
   selectionSet: SelectionSetNode,
   fragments: ReadonlyMap<string, FragmentDefinitionNode>,

@@ -59,10 +59,19 @@ export class MemorySessionStore implements SessionStore {
     if (this.live(sessionId, userId)) this.sessions.delete(sessionId);
   }
 
-  async revokeAll(userId: string): Promise<number> {
+  async listByUser(userId: string): Promise<Session[]> {
+    const sessions: Session[] = [];
+    for (const id of [...this.sessions.keys()]) {
+      const entry = this.live(id, userId);
+      if (entry) sessions.push({ ...entry.session });
+    }
+    return sessions;
+  }
+
+  async revokeAll(userId: string, options: { except?: string } = {}): Promise<number> {
     let live = 0;
     for (const [id, entry] of this.sessions) {
-      if (entry.session.userId !== userId) continue;
+      if (entry.session.userId !== userId || id === options.except) continue;
       if (entry.expiresAtMs > this.nowMs()) live += 1;
       this.sessions.delete(id);
     }

@@ -44,20 +44,37 @@ redis.call('DEL', KEYS[1])
 redis.call('SREM', KEYS[2], ARGV[1])
 return 1`;
 
-// KEYS[1] index. ARGV: session key prefix (same hash tag). Returns how many sessions were live.
+// KEYS[1] index. ARGV: session key prefix (same hash tag), the session id to keep ('' for none).
+// Returns how many sessions were live and revoked.
 const REVOKE_ALL = `
 local live = 0
 for _, sid in ipairs(redis.call('SMEMBERS', KEYS[1])) do
-  live = live + redis.call('DEL', ARGV[1] .. sid)
+  if sid ~= ARGV[2] then
+    live = live + redis.call('DEL', ARGV[1] .. sid)
+    redis.call('SREM', KEYS[1], sid)
+  end
 end
-redis.call('DEL', KEYS[1])
+if ARGV[2] == '' then redis.call('DEL', KEYS[1]) end
 return live`;
+
+// KEYS[1] index. ARGV: session key prefix, user id. Read-only: sid, HGETALL pairs of each live session.
+const LIST = `
+local out = {}
+for _, sid in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  local hash = redis.call('HGETALL', ARGV[1] .. sid)
+  if #hash > 0 then
+    out[#out + 1] = sid
+    out[#out + 1] = hash
+  end
+end
+return out`;
 
 interface Scripts {
   portcullisCreate(session: string, index: string, ...args: (string | number)[]): Promise<number>;
   portcullisRotate(session: string, index: string, ...args: (string | number)[]): Promise<[string, number]>;
   portcullisRevoke(session: string, index: string, sid: string): Promise<number>;
-  portcullisRevokeAll(index: string, sessionPrefix: string): Promise<number>;
+  portcullisRevokeAll(index: string, sessionPrefix: string, keep: string): Promise<number>;
+  portcullisList(index: string, sessionPrefix: string): Promise<(string | string[])[]>;
 }
 
 export class RedisSessionStore implements SessionStore {
@@ -68,6 +85,7 @@ export class RedisSessionStore implements SessionStore {
     redis.defineCommand('portcullisRotate', { numberOfKeys: 2, lua: ROTATE });
     redis.defineCommand('portcullisRevoke', { numberOfKeys: 2, lua: REVOKE });
     redis.defineCommand('portcullisRevokeAll', { numberOfKeys: 1, lua: REVOKE_ALL });
+    redis.defineCommand('portcullisList', { numberOfKeys: 1, lua: LIST });
     this.redis = redis as Redis & Scripts;
   }
 
@@ -108,17 +126,20 @@ export class RedisSessionStore implements SessionStore {
 
   async get(sessionId: string, userId: string): Promise<Session | null> {
     const hash = await this.call(() => this.redis.hgetall(this.sessionPrefix(userId) + sessionId));
-    if (hash.u !== userId) return null;
-    return {
-      id: sessionId,
-      userId,
-      refreshJtiHash: hash.rt ?? '',
-      createdAt: Number(hash.c),
-      lastUsedAt: Number(hash.l),
-      expiresAt: Number(hash.x),
-      ip: hash.ip ?? '',
-      userAgent: hash.ua ?? '',
-    };
+    return fromHash(sessionId, userId, hash);
+  }
+
+  async listByUser(userId: string): Promise<Session[]> {
+    const flat = await this.call(() => this.redis.portcullisList(this.indexKey(userId), this.sessionPrefix(userId)));
+    const sessions: Session[] = [];
+    for (let index = 0; index + 1 < flat.length; index += 2) {
+      const pairs = flat[index + 1] as string[];
+      const hash: Record<string, string> = {};
+      for (let field = 0; field + 1 < pairs.length; field += 2) hash[pairs[field]!] = pairs[field + 1]!;
+      const session = fromHash(flat[index] as string, userId, hash);
+      if (session) sessions.push(session);
+    }
+    return sessions;
   }
 
   async rotate(rotation: Rotation): Promise<RotationResult> {
@@ -145,8 +166,8 @@ export class RedisSessionStore implements SessionStore {
     await this.call(() => this.redis.portcullisRevoke(this.sessionPrefix(userId) + sessionId, this.indexKey(userId), sessionId));
   }
 
-  async revokeAll(userId: string): Promise<number> {
-    return this.call(() => this.redis.portcullisRevokeAll(this.indexKey(userId), this.sessionPrefix(userId)));
+  async revokeAll(userId: string, options: { except?: string } = {}): Promise<number> {
+    return this.call(() => this.redis.portcullisRevokeAll(this.indexKey(userId), this.sessionPrefix(userId), options.except ?? ''));
   }
 
   async ping(): Promise<void> {
@@ -164,4 +185,18 @@ export class RedisSessionStore implements SessionStore {
       throw redisFailure(error);
     }
   }
+}
+
+function fromHash(sessionId: string, userId: string, hash: Record<string, string>): Session | null {
+  if (hash.u !== userId) return null;
+  return {
+    id: sessionId,
+    userId,
+    refreshJtiHash: hash.rt ?? '',
+    createdAt: Number(hash.c),
+    lastUsedAt: Number(hash.l),
+    expiresAt: Number(hash.x),
+    ip: hash.ip ?? '',
+    userAgent: hash.ua ?? '',
+  };
 }

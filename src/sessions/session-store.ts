@@ -46,8 +46,10 @@ export interface SessionStore {
   get(sessionId: string, userId: string): Promise<Session | null>;
   rotate(rotation: Rotation): Promise<RotationResult>;
   revoke(sessionId: string, userId: string): Promise<void>;
-  /** Revokes every session of the user; returns how many were live. */
-  revokeAll(userId: string): Promise<number>;
+  /** The user's live sessions, in no particular order (one round trip on Redis). */
+  listByUser(userId: string): Promise<Session[]>;
+  /** Revokes every session of the user, or every one but `except`; returns how many live ones were revoked. */
+  revokeAll(userId: string, options?: { except?: string }): Promise<number>;
   /** Throws when the store cannot be reached. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -1,18 +1,17 @@
 import { Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
 import type { AuthService } from '../auth/auth.service';
 import { Authenticated, RequiresScopes } from '../auth/directives';
+import { PROFILE_READ_SCOPE, Scope } from '../auth/scopes';
 import type { Viewer } from '../auth/viewer';
 import type { Context } from '../context';
 import { User } from './user.type';
 import type { UserRecord } from './user';
 
-export const USERS_READ_SCOPE = 'users:read';
-export const PROFILE_READ_SCOPE = 'profile:read';
 
 /** SPEC §4: an email is shown to its owner, to ADMINs, and to clients holding users:read. */
 export function canSeeEmail(viewer: Viewer | null, userId: string): boolean {
   if (!viewer) return false;
-  return viewer.userId === userId || viewer.role === 'ADMIN' || viewer.scopes.includes(USERS_READ_SCOPE);
+  return viewer.userId === userId || viewer.role === 'ADMIN' || viewer.scopes.includes(Scope.USERS_READ);
 }
 
 @Resolver(() => User)
@@ -28,6 +27,7 @@ export class UserResolver {
 
   @FieldResolver(() => String, { nullable: true, description: 'Null unless the viewer is this user, an ADMIN, or holds scope users:read.' })
   email(@Root() user: UserRecord, @Ctx() ctx: Context): string | null {
-    return canSeeEmail(ctx.viewer, user.id) || ctx.signedInUserId === user.id ? user.email : null;
+    const clientMaySee = ctx.serviceClient?.scopes.includes(Scope.USERS_READ) ?? false;
+    return canSeeEmail(ctx.viewer, user.id) || clientMaySee || ctx.signedInUserId === user.id ? user.email : null;
   }
 }

@@ -81,7 +81,7 @@ export async function createTestServer(options: TestServerOptions = {}): Promise
     ? createRateLimits(config.rateLimits, { kind: 'redis', redis, keyPrefix: config.redisKeyPrefix }, logger)
     : (options.shareWith?.rateLimits ?? createRateLimits(config.rateLimits, { kind: 'memory' }, logger));
   const keys = config.jwt.keys!;
-  const app = await createApp(config, { database, sessions, rateLimits, keys, logger, clock: options.clock, hasher: options.hasher });
+  const app = await createApp(config, { database, sessions, rateLimits, redis, keys, logger, clock: options.clock, hasher: options.hasher });
   const url = await app.listen(0, '127.0.0.1');
   const client = graphqlClient(url);
 

@@ -2,6 +2,7 @@
 // fed requests shaped exactly as Apollo's documentation shows them (test/fixtures/coprocessor).
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { adminToken, clientTokenFor, newClient } from '../helpers/clients';
 import { LOGOUT, registerUser } from '../helpers/graphql';
 import { realRedisUrl } from '../helpers/backends';
 import { startTcpProxy } from '../helpers/tcp-proxy';
@@ -95,6 +96,30 @@ describe('a RouterRequest the service can answer', () => {
       id: 'd0a8245df0efe8aa38a80dba1147fb2e',
       context: { entries: { 'accepts-json': true } },
     });
+  });
+});
+
+describe('a RouterRequest carrying a machine client\'s token', () => {
+  it('continues with sub client:<id> and the granted scope, and no session id', async () => {
+    const client = await newClient(server, ['users:read', 'audit:read']);
+    const token = await clientTokenFor(server, client, ['users:read']);
+    const response = await coprocess(server, routerRequest(bearer(token)));
+
+    expect(response.status).toBe(200);
+    expect(response.body.control).toBe('continue');
+    expect(response.body.context.entries[CLAIMS]).toEqual({ sub: `client:${client.id}`, scope: 'users:read' });
+  });
+
+  it('breaks with 401 once the client is disabled, at once', async () => {
+    const client = await newClient(server, ['users:read']);
+    const token = await clientTokenFor(server, client);
+    const disabled = await server.gql(`mutation($id: ID!) { disableServiceClient(id: $id) { disabled } }`, { id: client.id }, { token: await adminToken(server) });
+    expect(disabled.data?.disableServiceClient).toEqual({ disabled: true });
+
+    const response = await coprocess(server, routerRequest(bearer(token)));
+    expect(response.body.control).toEqual({ break: 401 });
+    expect(JSON.parse(response.body.body).errors[0].extensions.code).toBe('UNAUTHENTICATED');
+    expect(response.body.context).toBeUndefined(); // no claims travel with a refusal
   });
 });
 

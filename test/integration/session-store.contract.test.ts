@@ -188,6 +188,42 @@ export function sessionStoreContract(name: string, makeStore: () => Promise<Sess
       expect(await store.revokeAll(userId)).toBe(0);
     });
 
+    it('lists exactly the live sessions of one user, with their metadata, and none of another user\'s', async () => {
+      const userId = newUserId();
+      const first = await created({ userId, ip: '192.0.2.1', userAgent: 'agent-one' });
+      const second = await created({ userId });
+      const revoked = await created({ userId });
+      await store.revoke(revoked.id, userId);
+      const stranger = await created();
+      const rotation = rotationOf(second, { now: second.createdAt + 3 });
+      await store.rotate(rotation);
+
+      const listed = await store.listByUser(userId);
+
+      const byId = (a: Session, b: Session) => a.id.localeCompare(b.id);
+      expect(listed.sort(byId)).toEqual(
+        [first, { ...second, refreshJtiHash: rotation.nextJtiHash, lastUsedAt: rotation.now, ip: rotation.ip, userAgent: rotation.userAgent }].sort(byId),
+      );
+      expect(await store.listByUser(stranger.userId)).toEqual([stranger]);
+      expect(await store.listByUser(newUserId())).toEqual([]);
+    });
+
+    it('revokes every session of a user but the one it is told to keep', async () => {
+      const userId = newUserId();
+      const kept = await created({ userId });
+      const others = [await created({ userId }), await created({ userId })];
+      const stranger = await created();
+
+      expect(await store.revokeAll(userId, { except: kept.id })).toBe(2);
+
+      expect(await store.listByUser(userId)).toEqual([kept]);
+      for (const other of others) expect(await store.ownerOf(other.id, userId)).toBeNull();
+      expect(await store.get(stranger.id, stranger.userId)).toEqual(stranger);
+      expect(await store.revokeAll(userId, { except: kept.id })).toBe(0);
+      expect(await store.revokeAll(userId)).toBe(1);
+      expect(await store.listByUser(userId)).toEqual([]);
+    });
+
     it('lets a session lapse after its ttl and no longer counts it as live', async () => {
       const userId = newUserId();
       const brief = await created({ userId }, 1);
@@ -198,6 +234,7 @@ export function sessionStoreContract(name: string, makeStore: () => Promise<Sess
       expect(await store.get(brief.id, userId)).toBeNull();
       expect(await store.ownerOf(brief.id, userId)).toBeNull();
       expect(await store.rotate(rotationOf(brief))).toEqual({ outcome: 'missing' });
+      expect(await store.listByUser(userId)).toEqual([lasting]);
       expect(await store.revokeAll(userId)).toBe(1);
       expect(await store.get(lasting.id, userId)).toBeNull();
     });

@@ -126,6 +126,13 @@ describe('durations', () => {
     expect(problemsOf({ REFRESH_REUSE_GRACE: '2m' })[0]).toMatch(/^REFRESH_REUSE_GRACE /);
   });
 
+  it('gives client tokens CLIENT_TOKEN_TTL (default 1h) and refuses one longer than a day', () => {
+    expect(loadConfig({}).clients.tokenTtl.seconds).toBe(3600);
+    expect(loadConfig({ CLIENT_TOKEN_TTL: '1d' }).clients.tokenTtl.seconds).toBe(86_400);
+    expect(problemsOf({ CLIENT_TOKEN_TTL: '25h' })).toEqual([expect.stringMatching(/^CLIENT_TOKEN_TTL must be at most 1d/)]);
+    expect(problemsOf({ CLIENT_TOKEN_TTL: 'soon' })).toEqual([expect.stringMatching(/^CLIENT_TOKEN_TTL must be whole seconds/)]);
+  });
+
   it('refuses an access-token lifetime longer than the refresh-token lifetime', () => {
     expect(problemsOf({ ACCESS_TOKEN_TTL: '8d' })).toEqual([expect.stringMatching(/^ACCESS_TOKEN_TTL .*REFRESH_TOKEN_TTL/)]);
   });
