@@ -90,6 +90,12 @@ export class ConfigError extends Error {
 
 type RawEnv = Record<string, string | undefined>;
 
+/** Variables that were renamed: set under the old name they would be ignored in silence, so they are refused. */
+const RENAMED: Readonly<Record<string, string>> = {
+  // Not a count over a window like the RATE_LIMIT_* variables (SPEC §9), but a duration.
+  RATE_LIMIT_LOGIN_MAX_LOCKOUT: 'LOGIN_MAX_LOCKOUT',
+};
+
 export function loadConfig(rawEnv: RawEnv = process.env): Config {
   const problems: string[] = [];
   const invalid = new Set<string>();
@@ -104,6 +110,9 @@ export function loadConfig(rawEnv: RawEnv = process.env): Config {
     if (!parsed.success) throw new ConfigError(problems);
   }
   const env = parsed.data;
+  for (const [old, current] of Object.entries(RENAMED)) {
+    if (rawEnv[old] !== undefined) problems.push(`${old} was renamed ${current}: set ${current} instead`);
+  }
   /** Cross-variable checks run only on valid values: a default standing in for a bad one proves nothing. */
   const valid = (...names: string[]) => names.every((name) => !invalid.has(name));
   const keys = valid('JWT_ALGORITHM') ? loadKeys(env, rawEnv, problems) : undefined;
@@ -175,7 +184,7 @@ export function loadConfig(rawEnv: RawEnv = process.env): Config {
       loginPerIp: { points: env.RATE_LIMIT_LOGIN_PER_IP, window: env.RATE_LIMIT_LOGIN_PER_IP_WINDOW },
       registerPerIp: { points: env.RATE_LIMIT_REGISTER_PER_IP, window: env.RATE_LIMIT_REGISTER_PER_IP_WINDOW },
       refreshPerIp: { points: env.RATE_LIMIT_REFRESH_PER_IP, window: env.RATE_LIMIT_REFRESH_PER_IP_WINDOW },
-      loginMaxLockout: env.RATE_LIMIT_LOGIN_MAX_LOCKOUT,
+      loginMaxLockout: env.LOGIN_MAX_LOCKOUT,
     },
   });
 }

@@ -170,7 +170,7 @@ export const envSchema = z.object({
   RATE_LIMIT_REGISTER_PER_IP_WINDOW: duration('1h'),
   RATE_LIMIT_REFRESH_PER_IP: integer(600, 1),
   RATE_LIMIT_REFRESH_PER_IP_WINDOW: duration('15m'),
-  RATE_LIMIT_LOGIN_MAX_LOCKOUT: duration('1h'),
+  LOGIN_MAX_LOCKOUT: duration('1h'),
   GRAPHQL_MAX_DEPTH: integer(8, 1, 100),
   GRAPHQL_MAX_ALIASES: integer(15, 1, 1_000),
   GRAPHQL_MAX_TOKENS: integer(2_000, 100, 100_000),

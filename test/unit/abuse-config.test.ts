@@ -33,7 +33,7 @@ describe('abuse-limit configuration', () => {
     const { rateLimits, graphql } = loadConfig({
       RATE_LIMIT_REFRESH_PER_IP: '30',
       RATE_LIMIT_REFRESH_PER_IP_WINDOW: '1m',
-      RATE_LIMIT_LOGIN_MAX_LOCKOUT: '6h',
+      LOGIN_MAX_LOCKOUT: '6h',
       GRAPHQL_MAX_DEPTH: '12',
       GRAPHQL_MAX_ALIASES: '4',
       GRAPHQL_MAX_TOKENS: '5000',
@@ -48,10 +48,18 @@ describe('abuse-limit configuration', () => {
     expect(graphql).toMatchObject({ maxDepth: 12, maxAliases: 4, maxTokens: 5_000, maxCost: 900, maxDirectives: 10, maxEntities: 100 });
   });
 
+  it('refuses the lock-out cap under its old name RATE_LIMIT_LOGIN_MAX_LOCKOUT, naming the new one, rather than ignore it', () => {
+    expect(problemsOf({ RATE_LIMIT_LOGIN_MAX_LOCKOUT: '6h' })).toEqual([
+      'RATE_LIMIT_LOGIN_MAX_LOCKOUT was renamed LOGIN_MAX_LOCKOUT: set LOGIN_MAX_LOCKOUT instead',
+    ]);
+    expect(problemsOf({ RATE_LIMIT_LOGIN_MAX_LOCKOUT: '6h', LOGIN_MAX_LOCKOUT: '6h' })).toHaveLength(1);
+    expect(loadConfig({ LOGIN_MAX_LOCKOUT: '6h' }).rateLimits.loginMaxLockout.seconds).toBe(6 * 3_600);
+  });
+
   it.each([
     ['RATE_LIMIT_REFRESH_PER_IP', '0'],
     ['RATE_LIMIT_REFRESH_PER_IP_WINDOW', 'soon'],
-    ['RATE_LIMIT_LOGIN_MAX_LOCKOUT', '-1h'],
+    ['LOGIN_MAX_LOCKOUT', '-1h'],
     ['GRAPHQL_MAX_DEPTH', '0'],
     ['GRAPHQL_MAX_ALIASES', 'many'],
     ['GRAPHQL_MAX_TOKENS', '10'],

@@ -7,7 +7,7 @@ import { RateLimitedError } from '../../src/errors';
 function limitsWithLog() {
   const lines: Array<{ details: Record<string, unknown>; message: string }> = [];
   const logger = { warn: (details: Record<string, unknown>, message: string) => lines.push({ details, message }) };
-  const config = loadConfig({ RATE_LIMIT_LOGIN_PER_ACCOUNT: '2', RATE_LIMIT_LOGIN_PER_ACCOUNT_WINDOW: '10m', RATE_LIMIT_LOGIN_MAX_LOCKOUT: '15m' });
+  const config = loadConfig({ RATE_LIMIT_LOGIN_PER_ACCOUNT: '2', RATE_LIMIT_LOGIN_PER_ACCOUNT_WINDOW: '10m', LOGIN_MAX_LOCKOUT: '15m' });
   return { limits: createRateLimits(config.rateLimits, { kind: 'memory' }, logger as never), lines };
 }
 

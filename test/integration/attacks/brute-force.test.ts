@@ -7,7 +7,7 @@ import { realRedisUrl } from '../../helpers/backends';
 import { startTcpProxy, type TcpProxy } from '../../helpers/tcp-proxy';
 import { createTestServer, releaseTestResources, type TestServer } from '../../helpers/test-server';
 
-const LIMITS = { RATE_LIMIT_LOGIN_PER_ACCOUNT: '3', RATE_LIMIT_LOGIN_PER_ACCOUNT_WINDOW: '2s', RATE_LIMIT_LOGIN_MAX_LOCKOUT: '3s' };
+const LIMITS = { RATE_LIMIT_LOGIN_PER_ACCOUNT: '3', RATE_LIMIT_LOGIN_PER_ACCOUNT_WINDOW: '2s', LOGIN_MAX_LOCKOUT: '3s' };
 
 let server: TestServer;
 let hasher: CountingHasher;
@@ -131,9 +131,9 @@ describe('brute force on one account', () => {
     expect(response.data!.login.user.email).toBe(input.email);
   });
 
-  it('doubles the lock with each repeated lock-out, never beyond RATE_LIMIT_LOGIN_MAX_LOCKOUT', async () => {
+  it('doubles the lock with each repeated lock-out, never beyond LOGIN_MAX_LOCKOUT', async () => {
     const quick = await createTestServer({
-      env: { RATE_LIMIT_LOGIN_PER_ACCOUNT: '2', RATE_LIMIT_LOGIN_PER_ACCOUNT_WINDOW: '1s', RATE_LIMIT_LOGIN_MAX_LOCKOUT: '3s' },
+      env: { RATE_LIMIT_LOGIN_PER_ACCOUNT: '2', RATE_LIMIT_LOGIN_PER_ACCOUNT_WINDOW: '1s', LOGIN_MAX_LOCKOUT: '3s' },
     });
     closers.push(() => quick.close());
     const { input } = await registerUser(quick);
