@@ -44,9 +44,4 @@ export class Argon2PasswordHasher implements PasswordHasher {
     this.dummyHash ??= this.hash(randomBytes(32).toString('base64url'));
     await this.verify(await this.dummyHash, password);
   }
-
-  /** Makes the dummy hash now, so the first unknown-email login is not slower than the rest. */
-  async warmUp(): Promise<void> {
-    await this.verifyDummy('warm-up');
-  }
 }

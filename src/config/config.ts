@@ -3,7 +3,7 @@
 import type { Algorithm, TokenKeys } from '../auth/keys';
 import type { RoleScopes } from '../auth/scopes';
 import type { Duration } from './duration';
-import { envSchema, type Env } from './env.schema';
+import { envSchema, type Env, type RawEnv } from './env.schema';
 import { keyVariables, loadKeys } from './load-keys';
 
 export type { TokenKeys } from '../auth/keys';
@@ -87,8 +87,6 @@ export class ConfigError extends Error {
     this.name = 'ConfigError';
   }
 }
-
-type RawEnv = Record<string, string | undefined>;
 
 /** Variables that were renamed: set under the old name they would be ignored in silence, so they are refused. */
 const RENAMED: Readonly<Record<string, string>> = {

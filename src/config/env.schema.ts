@@ -179,4 +179,7 @@ export const envSchema = z.object({
   GRAPHQL_MAX_ENTITIES: integer(500, 1, 100_000),
 });
 
+/** The environment as given (process.env or a test's object), before parsing. */
+export type RawEnv = Record<string, string | undefined>;
+
 export type Env = z.output<typeof envSchema>;

@@ -12,9 +12,7 @@ import {
   type TokenKeys,
   type VerificationKey,
 } from '../auth/keys';
-import type { Env } from './env.schema';
-
-type RawEnv = Record<string, string | undefined>;
+import type { Env, RawEnv } from './env.schema';
 
 const PEM_BLOCK = /-----BEGIN ([A-Z ]+)-----[\s\S]+?-----END \1-----/g;
 
