@@ -333,9 +333,20 @@ describe('.env.example', () => {
     expect(names.filter((name, index) => names.indexOf(name) !== index)).toEqual([]);
   });
 
-  it('loads as it is when copied to .env', () => {
-    const active = Object.fromEntries(assignments.filter((entry) => !entry.commented).map((entry) => [entry.name, entry.value]));
+  const active = Object.fromEntries(assignments.filter((entry) => !entry.commented).map((entry) => [entry.name, entry.value]));
 
+  it('loads as it is when copied to .env', () => {
     expect(() => loadConfig(active)).not.toThrow();
+  });
+
+  it('shows the real defaults: its active values load to the same Config as no variables at all, key for key', () => {
+    const fromExample = loadConfig(active);
+    const defaults = loadConfig({});
+
+    expect(Object.keys(active).length).toBeGreaterThan(30);
+    expect(Object.keys(fromExample).sort()).toEqual(Object.keys(defaults).sort());
+    for (const key of Object.keys(defaults) as (keyof typeof defaults)[]) {
+      expect({ key, value: fromExample[key] }).toEqual({ key, value: defaults[key] });
+    }
   });
 });
