@@ -3,7 +3,7 @@ import 'reflect-metadata';
 import dotenv from 'dotenv';
 import { createApp } from './app';
 import { createRateLimits, type RateLimits } from './auth/rate-limit';
-import { ConfigError, loadConfig, type Config } from './config/config';
+import { ConfigError, loadConfig, type Config, type TokenKeys } from './config/config';
 import { openDatabase, type Database } from './infra/database';
 import { loadOrCreateDevKeys } from './infra/dev-keys';
 import { createLogger } from './infra/logger';
@@ -35,8 +35,8 @@ async function main(): Promise<void> {
   const applied = await retry(() => migrateDatabase(database.url), 'PostgreSQL', logger);
   if (applied.length > 0) logger.info({ applied }, 'applied migrations');
 
-  const { sessions, rateLimits, redis } = await openRedisStores(config, logger);
   const keys = config.jwt.keys ?? loadOrCreateDevKeys(config.dataDir, config.jwt.algorithm);
+  const { sessions, rateLimits, redis } = await openRedisStores(config, keys, logger);
   const app = await createApp(config, { database, sessions, rateLimits, redis, keys, logger });
   const url = await app.listen();
   logger.info({ url, database: database.kind, sessions: config.redisUrl ? 'redis' : 'memory' }, `Portcullis ready at ${url}`);
@@ -57,15 +57,19 @@ async function main(): Promise<void> {
 }
 
 /** Sessions and abuse counters share one Redis client (the session store closes it), or both live in process. */
-async function openRedisStores(config: Config, logger: Logger): Promise<{ sessions: SessionStore; rateLimits: RateLimits; redis?: Redis }> {
-  if (!config.redisUrl) return { sessions: new MemorySessionStore(), rateLimits: createRateLimits(config.rateLimits, { kind: 'memory' }, logger) };
+async function openRedisStores(
+  config: Config,
+  keys: TokenKeys,
+  logger: Logger,
+): Promise<{ sessions: SessionStore; rateLimits: RateLimits; redis?: Redis }> {
+  if (!config.redisUrl) return { sessions: new MemorySessionStore(), rateLimits: createRateLimits(config.rateLimits, { kind: 'memory' }, keys, logger) };
   const redis: Redis = createRedis(config.redisUrl, logger);
   if (!(await waitForRedis(redis, 5_000))) {
     logger.error('Redis is not reachable yet: requests that need it answer SERVICE_UNAVAILABLE until it is');
   }
   return {
     sessions: new RedisSessionStore(redis, config.redisKeyPrefix),
-    rateLimits: createRateLimits(config.rateLimits, { kind: 'redis', redis, keyPrefix: config.redisKeyPrefix }, logger),
+    rateLimits: createRateLimits(config.rateLimits, { kind: 'redis', redis, keyPrefix: config.redisKeyPrefix }, keys, logger),
     redis,
   };
 }

@@ -1,6 +1,6 @@
 // Signing keys as KeyObjects built once, named by their RFC 7638 thumbprint (the `kid`), and the
 // key sets a token kind is verified with (the active key plus those kept for rotation).
-import { createHash, createPrivateKey, createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, createSecretKey, hkdfSync, type KeyObject } from 'node:crypto';
 
 export const ALGORITHMS = ['HS256', 'RS256', 'ES256'] as const;
 export type Algorithm = (typeof ALGORITHMS)[number];
@@ -49,6 +49,16 @@ export function secretSigningKey(secret: string): SigningKey {
   }
   const key = createSecretKey(bytes);
   return { algorithm: 'HS256', kid: jwkThumbprint(key), signingKey: key, verificationKey: key };
+}
+
+/**
+ * A 256-bit key for another use of a signing key's secret material (HKDF-SHA256, RFC 5869), one per
+ * label: a sub-key reveals nothing of the signing key, and sub-keys of different labels nothing of each other.
+ */
+export function deriveSubKey(key: SigningKey, label: string): KeyObject {
+  const secret = key.signingKey;
+  const material = secret.type === 'secret' ? secret.export() : secret.export({ format: 'der', type: 'pkcs8' });
+  return createSecretKey(Buffer.from(hkdfSync('sha256', material, Buffer.alloc(0), label, 32)));
 }
 
 /** Builds an asymmetric key pair from PEM text; the public key is derived when not given. */

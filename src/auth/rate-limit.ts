@@ -2,12 +2,13 @@
 // Counting is rate-limiter-flexible's: atomic Lua in Redis (shared by every instance), or in process
 // for the embedded development mode. There is no insurance limiter: when Redis fails, the limit does
 // not silently go away, the request fails closed with SERVICE_UNAVAILABLE.
-import { createHash } from 'node:crypto';
+import { createHmac, type KeyObject } from 'node:crypto';
 import { isIPv6 } from 'node:net';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Config } from '../config/config';
+import { deriveSubKey, type TokenKeys } from './keys';
 import { RateLimitedError } from '../errors';
 import { redisFailure } from '../infra/redis';
 
@@ -39,7 +40,16 @@ interface LimiterOptions {
   seconds: number;
 }
 
-export function createRateLimits(settings: Config['rateLimits'], store: LimiterStore, logger?: Pick<Logger, 'warn'>): RateLimits {
+/** The HKDF label of the account-key secret: changing it forgets every account's failures once. */
+const ACCOUNT_KEY_LABEL = 'portcullis rate-limit account keys v1';
+
+/** `keys`: the account keys are an HMAC keyed with a sub-key of the refresh signing key (see accountKey). */
+export function createRateLimits(
+  settings: Config['rateLimits'],
+  store: LimiterStore,
+  keys: TokenKeys,
+  logger?: Pick<Logger, 'warn'>,
+): RateLimits {
   const limiter = ({ name, points, seconds }: LimiterOptions): RateLimiterAbstract =>
     store.kind === 'redis'
       ? new RateLimiterRedis({
@@ -59,6 +69,7 @@ export function createRateLimits(settings: Config['rateLimits'], store: LimiterS
     refreshIp: limiter({ name: 'refresh-ip', points: refreshPerIp.points, seconds: refreshPerIp.window.seconds }),
     firstLockoutSeconds: loginPerAccount.window.seconds,
     maxLockoutSeconds: settings.loginMaxLockout.seconds,
+    accountSecret: deriveSubKey(keys.refresh, ACCOUNT_KEY_LABEL),
     logger,
   });
 }
@@ -71,6 +82,7 @@ interface Limiters {
   refreshIp: RateLimiterAbstract;
   firstLockoutSeconds: number;
   maxLockoutSeconds: number;
+  accountSecret: KeyObject;
   logger: Pick<Logger, 'warn'> | undefined;
 }
 
@@ -80,7 +92,7 @@ class FlexibleRateLimits implements RateLimits {
   async beginLogin(email: string, ip: string): Promise<void> {
     const { account, loginIp } = this.limiters;
     await consume(loginIp, ipKey(ip));
-    const key = accountKey(email);
+    const key = this.accountKey(email);
     try {
       await account.consume(key);
     } catch (error) {
@@ -92,7 +104,7 @@ class FlexibleRateLimits implements RateLimits {
   }
 
   async loginSucceeded(email: string, ip: string): Promise<void> {
-    const key = accountKey(email);
+    const key = this.accountKey(email);
     await guard(() =>
       Promise.all([this.limiters.account.delete(key), this.limiters.lockouts.delete(key), this.limiters.loginIp.reward(ipKey(ip), 1)]),
     );
@@ -103,12 +115,21 @@ class FlexibleRateLimits implements RateLimits {
   }
 
   async registered(email: string): Promise<void> {
-    const key = accountKey(email);
+    const key = this.accountKey(email);
     await guard(() => Promise.all([this.limiters.account.delete(key), this.limiters.lockouts.delete(key)]));
   }
 
   async beginRefresh(ip: string): Promise<void> {
     await consume(this.limiters.refreshIp, ipKey(ip));
+  }
+
+  /**
+   * An account's key: an HMAC-SHA256 of the normalised email under a server secret, in a hash tag. So
+   * Redis holds no email, nor a plain digest that a dictionary of emails would reverse; no brace in a
+   * key comes from user input; and the account's counter and lock-out history share one Cluster slot.
+   */
+  private accountKey(email: string): string {
+    return `{${createHmac('sha256', this.limiters.accountSecret).update(email).digest('base64url')}}`;
   }
 
   /** The n-th lock-out within a day lasts window × 2^(n−1), never more than the cap; returns its seconds. */
@@ -142,12 +163,6 @@ async function guard<T>(operation: () => Promise<T>): Promise<T> {
 
 /** Whole seconds until the next attempt is allowed, never 0 while refused. */
 const secondsUntil = (result: RateLimiterRes): number => Math.max(1, Math.ceil(result.msBeforeNext / 1000));
-
-/**
- * Account keys are a digest of the normalised email, in a hash tag: no email in Redis, no brace in a
- * key from user input, and the account's counter and lock-out history share one Redis Cluster slot.
- */
-const accountKey = (email: string): string => `{${createHash('sha256').update(email).digest('base64url')}}`;
 
 /** One count per IPv4 address, and per IPv6 /64: a single host is routinely given a whole /64 to rotate through. */
 export function clientKey(ip: string): string {

@@ -77,10 +77,10 @@ export async function createTestServer(options: TestServerOptions = {}): Promise
   const sessions: SessionStore = redis
     ? new RedisSessionStore(redis, config.redisKeyPrefix)
     : (fileResources.memoryStore ??= new MemorySessionStore());
-  const rateLimits = redis
-    ? createRateLimits(config.rateLimits, { kind: 'redis', redis, keyPrefix: config.redisKeyPrefix }, logger)
-    : (options.shareWith?.rateLimits ?? createRateLimits(config.rateLimits, { kind: 'memory' }, logger));
   const keys = config.jwt.keys!;
+  const rateLimits = redis
+    ? createRateLimits(config.rateLimits, { kind: 'redis', redis, keyPrefix: config.redisKeyPrefix }, keys, logger)
+    : (options.shareWith?.rateLimits ?? createRateLimits(config.rateLimits, { kind: 'memory' }, keys, logger));
   const app = await createApp(config, { database, sessions, rateLimits, redis, keys, logger, clock: options.clock, hasher: options.hasher });
   const url = await app.listen(0, '127.0.0.1');
   const client = graphqlClient(url);

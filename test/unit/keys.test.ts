@@ -1,7 +1,7 @@
 // Signing keys (SPEC §6): the kid is the RFC 7638 thumbprint, HMAC secrets are ≥ 32 bytes, and
 // PEM key pairs must match and fit the algorithm.
-import { createHash, createPublicKey, createSecretKey, generateKeyPairSync, type JsonWebKey } from 'node:crypto';
-import { jwkThumbprint, pemSigningKey, secretSigningKey } from '../../src/auth/keys';
+import { createHash, createHmac, createPublicKey, createSecretKey, generateKeyPairSync, type JsonWebKey } from 'node:crypto';
+import { deriveSubKey, jwkThumbprint, pemSigningKey, secretSigningKey } from '../../src/auth/keys';
 
 const rsaPem = (modulusLength: number) =>
   generateKeyPairSync('rsa', { modulusLength, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
@@ -116,5 +116,42 @@ describe('pemSigningKey', () => {
 
   it('refuses an RSA key for ES256', () => {
     expect(() => pemSigningKey('ES256', rsa2048.privateKey)).toThrow('ES256 needs an EC private key on the P-256 curve');
+  });
+});
+
+describe('deriveSubKey', () => {
+  const secret = 'an-hmac-secret-that-is-32-bytes!';
+  const exported = (key: ReturnType<typeof deriveSubKey>) => key.export().toString('hex');
+
+  it('is HKDF-SHA256 (RFC 5869) of an HMAC secret with an empty salt and the label as info, 32 bytes', () => {
+    // RFC 5869 by hand: PRK = HMAC(zeros, IKM); OKM = HMAC(PRK, info || 0x01) for one 32-byte block.
+    const prk = createHmac('sha256', Buffer.alloc(32)).update(secret).digest();
+    const okm = createHmac('sha256', prk).update(Buffer.concat([Buffer.from('a label'), Buffer.from([1])])).digest();
+
+    const key = deriveSubKey(secretSigningKey(secret), 'a label');
+
+    expect(key.type).toBe('secret');
+    expect(exported(key)).toBe(okm.toString('hex'));
+    expect(exported(key)).not.toContain(Buffer.from(secret).toString('hex'));
+  });
+
+  it('gives the same sub-key for the same key and label, and another for another label or another key', () => {
+    const key = secretSigningKey(secret);
+    const first = exported(deriveSubKey(key, 'one'));
+
+    expect(exported(deriveSubKey(secretSigningKey(secret), 'one'))).toBe(first);
+    expect(exported(deriveSubKey(key, 'two'))).not.toBe(first);
+    expect(exported(deriveSubKey(secretSigningKey('another-hmac-secret-of-32-bytes!'), 'one'))).not.toBe(first);
+  });
+
+  it('derives from the private half of an ES256 key, so the published public key gives nothing to derive it', () => {
+    const pair = ecPem('prime256v1');
+    const other = ecPem('prime256v1');
+    const key = pemSigningKey('ES256', pair.privateKey);
+    const derived = exported(deriveSubKey(key, 'one'));
+
+    expect(derived).toHaveLength(64);
+    expect(exported(deriveSubKey(pemSigningKey('ES256', pair.privateKey), 'one'))).toBe(derived);
+    expect(exported(deriveSubKey(pemSigningKey('ES256', other.privateKey), 'one'))).not.toBe(derived);
   });
 });

@@ -1,4 +1,5 @@
 // Attack: guessing one account's password (SPEC §8 per-account limit), with short windows so locks end in seconds.
+import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { CountingHasher } from '../../helpers/counting-hasher';
 import { expectSessionCount } from '../../helpers/effects';
@@ -22,6 +23,11 @@ afterAll(async () => {
   await releaseTestResources();
 });
 
+/** The unkeyed SHA-256 of a normalised email in the encodings a key could carry: a dictionary of emails reverses these. */
+const plainDigests = (email: string): string[] => {
+  const digest = createHash('sha256').update(email.trim().toLowerCase()).digest();
+  return [digest.toString('base64url'), digest.toString('base64'), digest.toString('hex')];
+};
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const login = (target: TestServer, email: string, password: string, headers: Record<string, string> = {}) =>
   target.gql(LOGIN, { input: { email, password } }, { headers });
@@ -168,9 +174,10 @@ const redisUrl = realRedisUrl();
     expectRateLimited(await login(server, input.email, input.password), 2);
   });
 
-  it('live under REDIS_KEY_PREFIX in hash-tagged keys that expire and never contain the email', async () => {
+  it('live under REDIS_KEY_PREFIX in hash-tagged keys that expire and contain neither the email nor its plain SHA-256', async () => {
     const { input } = await registerUser(server);
     await failTimes(input.email, 1);
+    const digests = plainDigests(input.email);
     const redis = new Redis(redisUrl!);
     try {
       const keys = await redis.keys(`${server.config.redisKeyPrefix}rl:*`);
@@ -178,11 +185,39 @@ const redisUrl = realRedisUrl();
       for (const key of keys) {
         expect(key.startsWith(server.config.redisKeyPrefix)).toBe(true);
         expect(key.slice(server.config.redisKeyPrefix.length)).toMatch(/^rl:[a-z-]+:\{[^{}]+\}$/);
-        expect(key).not.toContain(input.email);
+        expect(key.toLowerCase()).not.toContain(input.email.toLowerCase());
+        for (const digest of digests) expect({ key, digest: key.includes(digest) }).toEqual({ key, digest: false });
         expect(await redis.pttl(key)).toBeGreaterThan(0);
       }
       expect(keys.some((key) => key.includes('rl:login-account:{'))).toBe(true);
       expect(keys.some((key) => key.includes('rl:login-ip:{'))).toBe(true);
+    } finally {
+      redis.disconnect();
+    }
+  });
+
+  it('key an account by an HMAC under the server secret: another refresh secret counts the same email under another key', async () => {
+    const email = newUser().email;
+    const other = await createTestServer({ env: { ...LIMITS, JWT_REFRESH_SECRET: 'another-refresh-secret-0123456789abcdef-012345' } });
+    closers.push(() => other.close());
+    const redis = new Redis(redisUrl!);
+    const accountKeys = async () => new Set(await redis.keys(`${server.config.redisKeyPrefix}rl:login-account:*`));
+    try {
+      const before = await accountKeys();
+      expectUnauthenticated(await login(server, email, 'a guess'));
+      const afterOne = await accountKeys();
+      expectUnauthenticated(await login(other, email, 'a guess'));
+      const afterBoth = await accountKeys();
+
+      const ours = [...afterOne].filter((key) => !before.has(key));
+      const theirs = [...afterBoth].filter((key) => !afterOne.has(key));
+      expect(ours).toHaveLength(1);
+      expect(theirs).toHaveLength(1);
+      expect(theirs[0]).not.toBe(ours[0]);
+      for (const key of [...ours, ...theirs]) {
+        expect(key).not.toContain(email);
+        for (const digest of plainDigests(email)) expect(key).not.toContain(digest);
+      }
     } finally {
       redis.disconnect();
     }
