@@ -109,6 +109,13 @@ export class AuthService {
     if (!refreshToken) throw new UnauthenticatedError('No refresh token');
     await this.deps.limits.beginRefresh(client.ip);
     const claims = this.verifyRefreshToken(refreshToken);
+    // The user is read before the rotation: if PostgreSQL fails here, the presented token stays current,
+    // so the client can retry it after the outage instead of having it count as reuse.
+    const user = await users.findById(claims.sub);
+    if (!user?.active) {
+      await sessions.revoke(claims.sid, claims.sub);
+      throw new UnauthenticatedError('Invalid or expired refresh token');
+    }
     const nextJti = newTokenId();
     const now = clock();
     const rotation = await sessions.rotate({
@@ -127,12 +134,6 @@ export class AuthService {
       throw new UnauthenticatedError('Refresh token was already used; the session has been revoked');
     }
     if (rotation.outcome !== 'rotated') throw new UnauthenticatedError('Invalid or expired refresh token');
-
-    const user = await users.findById(claims.sub);
-    if (!user?.active) {
-      await sessions.revoke(claims.sid, claims.sub);
-      throw new UnauthenticatedError('Invalid or expired refresh token');
-    }
     this.event({ type: 'REFRESH', outcome: 'SUCCESS', userId: user.id, sessionId: claims.sid }, client);
     return {
       user,

@@ -1,6 +1,6 @@
 // Store outages (SPEC §5): with Redis or PostgreSQL behind a TCP proxy we cut, the service fails closed with 503.
 import net from 'node:net';
-import { LOGIN, ME, REGISTER, newUser, registerUser, type GraphQLResponse } from '../helpers/graphql';
+import { LOGIN, ME, REFRESH, REGISTER, newUser, registerUser, type GraphQLResponse } from '../helpers/graphql';
 import { realPostgresUrl, realRedisUrl } from '../helpers/backends';
 import { startTcpProxy, type CutMode, type TcpProxy } from '../helpers/tcp-proxy';
 import { createTestServer, releaseTestResources, type TestServer } from '../helpers/test-server';
@@ -77,6 +77,25 @@ async function expectStorelessRequestsStillAnswer(server: TestServer): Promise<v
   const health = await get(server, '/health');
   expect(health.status).toBe(200);
   expect(health.body).toEqual({ status: 'ok' });
+}
+
+/** After an outage answered a refresh with 503, the same refresh token still works: the failure rotated nothing. */
+async function expectRefreshSurvives(server: TestServer, proxy: TcpProxy, mode: CutMode): Promise<void> {
+  const { refreshToken, user } = await registerUser(server);
+  await proxy.cut(mode);
+
+  const failed = await timed(() => server.gql(REFRESH, { refreshToken }));
+  expectUnavailable(failed, 'refresh');
+  expect(failed.response.cookies).toEqual({});
+
+  await proxy.restore();
+  await waitFor(() => isReady(server), 5_000);
+  const again = await server.gql(REFRESH, { refreshToken });
+  expect(again.errors).toBeUndefined();
+  expect(again.data!.refresh.user.id).toBe(user.id);
+  const me = await server.gql(ME, {}, { token: again.data!.refresh.accessToken });
+  expect(me.errors).toBeUndefined();
+  expect(me.data!.me.id).toBe(user.id);
 }
 
 describe('the TCP proxy that stands in for a failing network', () => {
@@ -291,6 +310,10 @@ if (DEPENDENCIES.length > 0) {
           expect(await server.database.prisma.user.count({ where: { email: input.email } })).toBe(0);
         });
       }
+
+      it(`answers refresh with SERVICE_UNAVAILABLE and HTTP 503 in time, and the same refresh token refreshes once ${name} is back`, async () => {
+        await expectRefreshSurvives(server, proxy, mode);
+      });
 
       it(`reports not ready, naming ${check}, with HTTP 503 in time, and ready again after it returns`, async () => {
         await proxy.cut(mode);
