@@ -6,7 +6,7 @@ import type { Config } from '../config/config';
 import { ForbiddenError, INVALID_CREDENTIALS, RateLimitedError, UnauthenticatedError } from '../errors';
 import { hashTokenId, MAX_USER_AGENT_LENGTH, newSessionId, type SessionStore } from '../sessions/session-store';
 import type { UserRecord, UserRepository } from '../users/user';
-import { codePoints, normalizeEmail, parseRegisterInput, PASSWORD_MAX } from './auth.validation';
+import { codePoints, isRegistrableEmail, normalizeEmail, parseRegisterInput, PASSWORD_MAX } from './auth.validation';
 import type { PasswordHasher } from './password';
 import type { RateLimits } from './rate-limit';
 import { InvalidTokenError, newTokenId, type Clock, type IssuedToken, type TokenService } from './tokens';
@@ -66,11 +66,17 @@ export class AuthService {
 
   async login(input: { email: string; password: string }, client: ClientInfo): Promise<AuthResult> {
     const { users, hasher, limits } = this.deps;
-    // Over-long passwords are refused before any hashing: they cannot have been registered.
     const failed = (reason: string, userId: string | null = null) =>
       this.event({ type: 'LOGIN_FAILED', outcome: 'FAILURE', userId, reason }, client);
+    // Over-long passwords are refused before any hashing: they cannot have been registered.
     if (codePoints(input.password) > PASSWORD_MAX) {
       failed('password too long');
+      throw new UnauthenticatedError(INVALID_CREDENTIALS);
+    }
+    // An email register would refuse matches no account: refused before the database, the dummy hash
+    // and the counters (it costs nothing, so there is nothing to limit; NUL would even fail the query).
+    if (!isRegistrableEmail(input.email)) {
+      failed('malformed email');
       throw new UnauthenticatedError(INVALID_CREDENTIALS);
     }
     const email = normalizeEmail(input.email);

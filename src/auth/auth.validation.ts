@@ -26,15 +26,32 @@ export const passwordSchema = z
     `is one of the ${COMMON_PASSWORD_COUNT.toLocaleString('en')} most common passwords: choose another`,
   );
 
+/** C0, DEL and C1 controls: PostgreSQL refuses NUL outright, and none belongs in an email or a name. */
+const CONTROL_CHARACTER = /\p{Cc}/u;
+const noControlCharacters = (value: string): boolean => !CONTROL_CHARACTER.test(value);
+const NO_CONTROL_MESSAGE = 'must not contain control characters';
+
+const emailSchema = z
+  .string()
+  .transform(normalizeEmail)
+  .pipe(
+    z
+      .string()
+      .refine(noControlCharacters, NO_CONTROL_MESSAGE)
+      .max(EMAIL_MAX, `must be at most ${EMAIL_MAX} characters`)
+      .pipe(z.email('must be a valid email address')),
+  );
+
+/** Whether register would accept this email: login refuses any other without a database read or a hash. */
+export const isRegistrableEmail = (email: string): boolean => emailSchema.safeParse(email).success;
+
 const registerSchema = z.object({
-  email: z
-    .string()
-    .transform(normalizeEmail)
-    .pipe(z.string().max(EMAIL_MAX, `must be at most ${EMAIL_MAX} characters`).pipe(z.email('must be a valid email address'))),
+  email: emailSchema,
   password: passwordSchema,
   name: z
     .string()
     .transform((value) => value.trim())
+    .refine(noControlCharacters, NO_CONTROL_MESSAGE)
     .refine((value) => codePoints(value) >= 2, 'must be at least 2 characters')
     .refine((value) => codePoints(value) <= 100, 'must be at most 100 characters'),
 });

@@ -56,6 +56,37 @@ describe('login', () => {
     }
   });
 
+  it.each([
+    ['a NUL inside', (email: string) => email.replace('@', '\u0000@')],
+    ['a trailing NUL', (email: string) => `${email}\u0000`],
+    ['a bell character', (email: string) => email.replace('@', '\u0007@')],
+    ['a tab inside', (email: string) => email.replace('@', '\t@')],
+    ['a DEL character', (email: string) => email.replace('@', '\u007f@')],
+  ])('answers an email with %s with the generic UNAUTHENTICATED, without hashing or counting', async (_label, corrupt) => {
+    const { input } = await registerUser(server);
+    const before = hasher.total;
+
+    const response = await server.gql(LOGIN, { input: { email: corrupt(input.email), password: input.password } });
+
+    expect(response.status).toBe(200);
+    expect(response.data).toBeNull();
+    expect(response.errors).toHaveLength(1);
+    expect(response.errors![0]).toMatchObject({ message: GENERIC, extensions: { code: 'UNAUTHENTICATED' } });
+    expect(response.cookies.access_token).toBeUndefined();
+    expect(hasher.total).toBe(before);
+    // Nothing was counted against the real account: it still logs in.
+    expect((await server.gql(LOGIN, { input: credentials(input) })).errors).toBeUndefined();
+  });
+
+  it('refuses emails that register would refuse (bad shape, over 254 characters) without any hashing', async () => {
+    const before = hasher.total;
+    for (const email of ['', 'not-an-email', `${'a'.repeat(64)}@${'b'.repeat(186)}.com`, ' @ ']) {
+      const response = await server.gql(LOGIN, { input: { email, password: 'some password' } });
+      expect(response.errors?.[0]).toMatchObject({ message: GENERIC, extensions: { code: 'UNAUTHENTICATED' } });
+    }
+    expect(hasher.total).toBe(before);
+  });
+
   it('refuses a password over 128 characters with UNAUTHENTICATED before any hashing', async () => {
     const { input } = await registerUser(server);
     const before = hasher.total;
@@ -136,6 +167,31 @@ describe('register validation', () => {
     ['over 254 characters', `${'a'.repeat(64)}@${'b'.repeat(186)}.com`],
   ])('refuses an email with %s', async (_label, email) => {
     await expectFieldError({ email }, 'email');
+  });
+
+  it.each([
+    ['a NUL', 'Ada\u0000Lovelace'],
+    ['a newline inside', 'Ada\nLovelace'],
+    ['an escape character', 'Ada \u001b[31mred'],
+    ['a C1 control character', 'Ada\u0085Lovelace'],
+  ])('refuses a name with %s before hashing, creating no user', async (_label, name) => {
+    const response = await expectFieldError({ name }, 'name');
+    expect(response.errors![0]!.extensions!.fields).toEqual([{ field: 'name', message: 'must not contain control characters' }]);
+  });
+
+  it.each([
+    ['a NUL', 'ada\u0000@example.com'],
+    ['a trailing NUL', 'ada@example.com\u0000'],
+    ['a bell character', 'ada\u0007@example.com'],
+  ])('refuses an email with %s before hashing, creating no user', async (_label, email) => {
+    const response = await expectFieldError({ email }, 'email');
+    expect(response.errors![0]!.extensions!.fields).toEqual([{ field: 'email', message: 'must not contain control characters' }]);
+  });
+
+  it('lists the name and the email together when both hold control characters', async () => {
+    const response = await expectFieldError({ email: 'ada\u0000@example.com', name: 'Ada\u0000' }, 'email');
+    const fields = (response.errors![0]!.extensions!.fields as Array<{ field: string }>).map((f) => f.field).sort();
+    expect(fields).toEqual(['email', 'name']);
   });
 
   it('refuses passwords shorter than 8 code points and longer than 128, before hashing', async () => {
