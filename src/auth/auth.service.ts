@@ -150,22 +150,29 @@ export class AuthService {
     };
   }
 
-  /** Revokes the viewer's session (or all of the user's), else the one a valid refresh token names. */
+  /**
+   * Revokes the viewer's session (or all of the user's), else the one a valid refresh token names. Only the
+   * session's current refresh token may end all sessions: an already rotated one ends just its own session,
+   * as reuse detection would, so an old cookie cannot sign the user out everywhere.
+   */
   async logout(options: { viewer: Viewer | null; refreshToken: string | undefined; allSessions: boolean; client?: ClientInfo }): Promise<void> {
     const { sessions } = this.deps;
-    let target = options.viewer ? { userId: options.viewer.userId, sessionId: options.viewer.sessionId } : undefined;
+    let target = options.viewer ? { userId: options.viewer.userId, sessionId: options.viewer.sessionId, current: true } : undefined;
     if (!target && options.refreshToken) {
+      let claims;
       try {
-        const claims = this.deps.tokens.verifyRefresh(options.refreshToken);
-        target = { userId: claims.sub, sessionId: claims.sid };
+        claims = this.deps.tokens.verifyRefresh(options.refreshToken);
       } catch {
-        target = undefined; // nothing valid to revoke: logout still succeeds
+        return; // nothing valid to revoke: logout still succeeds
       }
+      const current = await sessions.isCurrentRefresh(claims.sid, claims.sub, hashTokenId(claims.jti));
+      target = { userId: claims.sub, sessionId: claims.sid, current };
     }
     if (!target) return;
-    if (options.allSessions) await sessions.revokeAll(target.userId);
+    const allSessions = options.allSessions && target.current;
+    if (allSessions) await sessions.revokeAll(target.userId);
     else await sessions.revoke(target.sessionId, target.userId);
-    const reason = options.allSessions ? 'all sessions' : null;
+    const reason = allSessions ? 'all sessions' : target.current ? null : 'rotated refresh token: this session only';
     this.event({ type: 'LOGOUT', outcome: 'SUCCESS', userId: target.userId, sessionId: target.sessionId, reason }, options.client);
   }
 

@@ -55,6 +55,10 @@ export class MemorySessionStore implements SessionStore {
     return { outcome: 'reused' };
   }
 
+  async isCurrentRefresh(sessionId: string, userId: string, jtiHash: string): Promise<boolean> {
+    return this.live(sessionId, userId)?.session.refreshJtiHash === jtiHash;
+  }
+
   async revoke(sessionId: string, userId: string): Promise<void> {
     if (this.live(sessionId, userId)) this.sessions.delete(sessionId);
   }

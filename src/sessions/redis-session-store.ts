@@ -162,6 +162,11 @@ export class RedisSessionStore implements SessionStore {
     return outcome === 'rotated' ? { outcome, ttlSeconds } : { outcome: outcome as 'grace' | 'reused' | 'missing' };
   }
 
+  async isCurrentRefresh(sessionId: string, userId: string, jtiHash: string): Promise<boolean> {
+    const [owner, current] = await this.call(() => this.redis.hmget(this.sessionPrefix(userId) + sessionId, 'u', 'rt'));
+    return owner === userId && current === jtiHash;
+  }
+
   async revoke(sessionId: string, userId: string): Promise<void> {
     await this.call(() => this.redis.portcullisRevoke(this.sessionPrefix(userId) + sessionId, this.indexKey(userId), sessionId));
   }

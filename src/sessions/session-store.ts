@@ -45,6 +45,8 @@ export interface SessionStore {
   ownerOf(sessionId: string, userId: string): Promise<string | null>;
   get(sessionId: string, userId: string): Promise<Session | null>;
   rotate(rotation: Rotation): Promise<RotationResult>;
+  /** Whether this jti hash is the live session's current refresh token (a read: revokes nothing). */
+  isCurrentRefresh(sessionId: string, userId: string, jtiHash: string): Promise<boolean>;
   revoke(sessionId: string, userId: string): Promise<void>;
   /** The user's live sessions, in no particular order (one round trip on Redis). */
   listByUser(userId: string): Promise<Session[]>;

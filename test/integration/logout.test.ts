@@ -185,6 +185,37 @@ describe('logout', () => {
     expect(await clockServer.sessions.get(stillThere.sid, stillThere.sub)).toMatchObject({ id: stillThere.sid, userId });
   });
 
+  it('revokes every session with allSessions: true from the current refresh_token cookie alone', async () => {
+    const { sessions } = await userWithSessions(server, 2);
+    const other = await userWithSessions(server, 1);
+
+    const response = await server.gql(LOGOUT, { allSessions: true }, { cookies: { refresh_token: sessions[0]!.refreshToken } });
+
+    expectLogoutTrue(response);
+    expectCleared(response.cookies.refresh_token, { httpOnly: true });
+    for (const tokens of sessions) await expectRevoked(server, tokens);
+    await expectLive(server, other.sessions[0]!, other.userId);
+  });
+
+  it('never signs a user out everywhere from an already rotated refresh_token cookie: it ends only that session', async () => {
+    const { userId, sessions } = await userWithSessions(server, 3);
+    const [stolen, ...others] = sessions as [Tokens, Tokens, Tokens];
+    const rotated = await server.gql(REFRESH, { refreshToken: stolen.refreshToken });
+    expect(rotated.errors).toBeUndefined();
+
+    const response = await server.gql(LOGOUT, { allSessions: true }, { cookies: { refresh_token: stolen.refreshToken } });
+
+    expectLogoutTrue(response);
+    expectCleared(response.cookies.refresh_token, { httpOnly: true });
+    expectCleared(response.cookies.access_token, { httpOnly: true });
+    // As reuse detection would: the session the old token belongs to ends, the user's other sessions stay.
+    const { sid } = sessionOf(stolen.refreshToken);
+    expect(await server.sessions.get(sid, userId)).toBeNull();
+    await expectRevoked(server, rotated.data!.refresh as Tokens);
+    for (const tokens of others) await expectLive(server, tokens, userId);
+    expect((await server.gql(REFRESH, { refreshToken: others[0].refreshToken })).errors).toBeUndefined();
+  });
+
   it('answers true and revokes nothing when the refresh_token cookie is not a valid refresh token', async () => {
     const { userId, sessions } = await userWithSessions(server, 1);
     const tokens = sessions[0]!;

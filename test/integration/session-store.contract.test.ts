@@ -96,6 +96,24 @@ export function sessionStoreContract(name: string, makeStore: () => Promise<Sess
       expect(await store.ownerOf(session.id, session.userId)).toBe(session.userId);
     });
 
+    it('tells the current refresh token from a rotated, foreign or revoked one', async () => {
+      const session = await created();
+      expect(await store.isCurrentRefresh(session.id, session.userId, session.refreshJtiHash)).toBe(true);
+      expect(await store.isCurrentRefresh(session.id, session.userId, newHash())).toBe(false);
+      expect(await store.isCurrentRefresh(session.id, newUserId(), session.refreshJtiHash)).toBe(false);
+      expect(await store.isCurrentRefresh(newSessionId(), session.userId, session.refreshJtiHash)).toBe(false);
+
+      const rotation = rotationOf(session, { graceSeconds: 10 });
+      await store.rotate(rotation);
+      expect(await store.isCurrentRefresh(session.id, session.userId, session.refreshJtiHash)).toBe(false);
+      expect(await store.isCurrentRefresh(session.id, session.userId, rotation.nextJtiHash)).toBe(true);
+      // A read: asking about the previous token, even inside the grace window, revokes nothing.
+      expect(await store.ownerOf(session.id, session.userId)).toBe(session.userId);
+
+      await store.revoke(session.id, session.userId);
+      expect(await store.isCurrentRefresh(session.id, session.userId, rotation.nextJtiHash)).toBe(false);
+    });
+
     it('answers grace for the previous token inside the grace window and keeps the session and its current token', async () => {
       const session = await created();
       const rotation = rotationOf(session, { graceSeconds: 10 });
