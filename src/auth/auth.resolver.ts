@@ -31,10 +31,11 @@ export class AuthResolver {
 
   @Mutation(() => Boolean, { description: 'Ends the current session, or every session of the user. Idempotent.' })
   async logout(
-    @Arg('allSessions', () => Boolean, { defaultValue: false }) allSessions: boolean,
+    // Nullable with a default, as SPEC §4 has it: an explicit null means false.
+    @Arg('allSessions', () => Boolean, { nullable: true, defaultValue: false }) allSessions: boolean | null,
     @Ctx() ctx: Context,
   ): Promise<boolean> {
-    await this.auth.logout({ viewer: ctx.viewer, refreshToken: ctx.refreshCookie, allSessions, client: ctx.client });
+    await this.auth.logout({ viewer: ctx.viewer, refreshToken: ctx.refreshCookie, allSessions: allSessions ?? false, client: ctx.client });
     ctx.cookies.clear();
     return true;
   }

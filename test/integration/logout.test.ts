@@ -111,6 +111,19 @@ describe('logout', () => {
     expect((await server.gql(REFRESH, { refreshToken: other.sessions[0]!.refreshToken })).errors).toBeUndefined();
   });
 
+  it('treats allSessions: null, inline or as a variable, as false: only the current session ends', async () => {
+    const { userId, sessions } = await userWithSessions(server, 3);
+    const [inline, variable, kept] = sessions as [Tokens, Tokens, Tokens];
+
+    const literal = await server.gql('mutation { logout(allSessions: null) }', {}, { token: inline.accessToken });
+    expectLogoutTrue(literal);
+    expectLogoutTrue(await server.gql(LOGOUT, { allSessions: null }, { token: variable.accessToken }));
+
+    await expectRevoked(server, inline);
+    await expectRevoked(server, variable);
+    await expectLive(server, kept, userId);
+  });
+
   describe('on two instances sharing Redis', () => {
     let serverB: TestServer;
     beforeAll(async () => {
