@@ -246,6 +246,7 @@ describe('disableUser and enableUser', () => {
   it('disabling revokes every session at once; login then answers FORBIDDEN after the right password only', async () => {
     const admin = await newAdmin(server);
     const target = await newAccount(server);
+    const bystander = await newAccount(server);
     const sessions = [target, await logIn(server, target), await logIn(server, target)];
 
     const response = await server.gql(DISABLE, { id: target.id }, { token: admin.accessToken });
@@ -254,6 +255,10 @@ describe('disableUser and enableUser', () => {
     expect(await row(target.id)).toEqual({ role: 'USER', active: false });
     for (const session of sessions) await expectRevoked(session);
     expect(await server.sessions.listByUser(target.id)).toEqual([]);
+    // Only the disabled user is signed out: another user's and the admin's sessions stay.
+    await expectLive(bystander);
+    expect((await server.gql(REFRESH, { refreshToken: bystander.refreshToken })).errors).toBeUndefined();
+    await expectLive(admin);
     const right = await server.gql(LOGIN, { input: { email: target.email, password: target.password } });
     expect(codeOf(right)).toBe('FORBIDDEN');
     expect(right.cookies.access_token).toBeUndefined();

@@ -302,16 +302,3 @@ describe('auth cookies', () => {
     expect(codeOf(await server.gql(REFRESH, {}, { cookies }))).toBe('UNAUTHENTICATED');
   });
 });
-
-describe('disabled users', () => {
-  it('refuses every token of a user once they are disabled and their sessions revoked', async () => {
-    const { userId, sessions } = await userWithSessions(server, 3);
-    const other = await userWithSessions(server, 1);
-    await server.database.prisma.user.update({ where: { id: userId }, data: { active: false } });
-
-    expect(await server.sessions.revokeAll(userId)).toBe(3);
-
-    for (const tokens of sessions) await expectRevoked(server, tokens);
-    await expectLive(server, other.sessions[0]!, other.userId);
-  });
-});
