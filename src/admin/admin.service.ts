@@ -3,7 +3,7 @@
 // disabled account: the one invalidation point for user writes.
 import { noAudit, type Actor, type AuditLog, type AuthEventType } from '../audit/audit-event';
 import { parsePageRequest, toConnection } from '../common/pagination';
-import { BadUserInputError, ForbiddenError } from '../errors';
+import { BadUserInputError, ForbiddenError, type FieldError } from '../errors';
 import type { SessionStore } from '../sessions/session-store';
 import type { Role, UserRecord } from '../users/user';
 import type { AdminWrite, UserAdminRepository } from './user-admin';
@@ -25,10 +25,7 @@ export class AdminService {
 
   async listUsers(args: { first?: number | null; after?: string | null; search?: string | null }) {
     const search = args.search?.trim() || null;
-    const request = parsePageRequest(
-      args,
-      search && search.length > SEARCH_MAX ? [{ field: 'search', message: `must be at most ${SEARCH_MAX} characters` }] : [],
-    );
+    const request = parsePageRequest(args, searchProblems(search));
     const page = await this.deps.users.list({ ...request, search });
     return toConnection(page, request, page.totalCount);
   }
@@ -73,3 +70,10 @@ export class AdminService {
 }
 
 const missingUser = () => new BadUserInputError([{ field: 'id', message: 'no such user' }]);
+
+/** A search longer than any email, or with control characters (PostgreSQL refuses NUL), can match nobody. */
+function searchProblems(search: string | null): FieldError[] {
+  if (search && search.length > SEARCH_MAX) return [{ field: 'search', message: `must be at most ${SEARCH_MAX} characters` }];
+  if (search && /\p{Cc}/u.test(search)) return [{ field: 'search', message: 'must not contain control characters' }];
+  return [];
+}

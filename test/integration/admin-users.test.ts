@@ -135,6 +135,15 @@ describe('users', () => {
     const forged = Buffer.from(JSON.stringify(['2020-01-01T00:00:00.000Z', "x' OR 1=1"])).toString('base64url');
     expect(codeOf(await server.gql(USERS, { after: forged }, { token: admin.accessToken }))).toBe('BAD_USER_INPUT');
   });
+
+  it('answers BAD_USER_INPUT, not an internal error, for a search with a NUL or another control character', async () => {
+    const admin = await newAdmin(server);
+    for (const search of ['ada\u0000', '\u0007bell', 'tab\there']) {
+      const response = await server.gql(USERS, { search }, { token: admin.accessToken });
+      expect(codeOf(response)).toBe('BAD_USER_INPUT');
+      expect(response.errors![0]!.extensions!.fields).toEqual([{ field: 'search', message: 'must not contain control characters' }]);
+    }
+  });
 });
 
 describe('setUserRole', () => {
