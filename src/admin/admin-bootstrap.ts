@@ -1,7 +1,7 @@
 // The first admin (`npm run admin:create`): create an ADMIN, or promote and enable an existing user.
 // Idempotent: running it again changes nothing. An existing user's password is never changed.
 import { noAudit, type AuditLog } from '../audit/audit-event';
-import { normalizeEmail, parseRegisterInput } from '../auth/auth.validation';
+import { parseEmail, parseRegisterInput } from '../auth/auth.validation';
 import type { PasswordHasher } from '../auth/password';
 import { BadUserInputError, ConflictError } from '../errors';
 import type { SessionStore } from '../sessions/session-store';
@@ -23,7 +23,8 @@ export async function ensureAdmin(
   deps: BootstrapDeps,
   input: { email: string; name: string; password: string | undefined },
 ): Promise<{ outcome: BootstrapOutcome; user: UserRecord }> {
-  let user = await deps.users.findByEmail(normalizeEmail(input.email));
+  // Validated before the lookup: PostgreSQL refuses some strings (NUL) outright.
+  let user = await deps.users.findByEmail(parseEmail(input.email));
   if (!user) {
     if (!input.password) throw new BadUserInputError([{ field: 'password', message: 'is required to create a new admin' }]);
     const data = parseRegisterInput({ email: input.email, name: input.name, password: input.password });

@@ -45,6 +45,13 @@ const emailSchema = z
 /** Whether register would accept this email: login refuses any other without a database read or a hash. */
 export const isRegistrableEmail = (email: string): boolean => emailSchema.safeParse(email).success;
 
+/** The normalised email, or BAD_USER_INPUT on `email` naming what is wrong with it. */
+export function parseEmail(email: string): string {
+  const result = emailSchema.safeParse(email);
+  if (result.success) return result.data;
+  throw new BadUserInputError([{ field: 'email', message: result.error.issues[0]?.message ?? 'must be a valid email address' }]);
+}
+
 const registerSchema = z.object({
   email: emailSchema,
   password: passwordSchema,

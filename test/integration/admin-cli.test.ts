@@ -119,6 +119,7 @@ describeWithPostgres('admin:create', () => {
       [['--email', email], '', 'admin:create: password is required to create a new admin'],
       [['--email', email], 'short', 'admin:create: password must be at least 8 characters'],
       [['--email', 'not-an-email'], PASSWORD, 'admin:create: email must be a valid email address'],
+      [['--email', 'ada\u0001@example.com'], PASSWORD, 'admin:create: email must not contain control characters'],
       [['--email', email, '--name', 'A'], PASSWORD, 'admin:create: name must be at least 2 characters'],
     ];
     for (const [args, stdin, message] of cases) {
