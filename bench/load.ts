@@ -1,0 +1,86 @@
+// Load generation with autocannon, in the benchmark's own process (the server is a child process).
+import autocannon from 'autocannon';
+import type { BenchSession, BenchUser } from './seed';
+import { BENCH_PASSWORD } from './seed';
+
+export interface Measurement {
+  requestsPerSecond: number;
+  p50: number;
+  p99: number;
+  requests: number;
+  /** Non-2xx answers, socket errors, time-outs and GraphQL errors: a run with any is not a valid figure. */
+  failures: number;
+}
+
+type Request = { method?: string; path?: string; headers?: Record<string, string>; body?: string };
+type Shape = {
+  /** Builds each request of a connection; `context` is per connection (autocannon keeps it). */
+  setup: (request: Request, context: Record<string, unknown>) => Request;
+  onResponse?: (body: string, context: Record<string, unknown>) => void;
+};
+
+const ME = JSON.stringify({ query: '{ me { id email name role } }' });
+const TYPENAME = JSON.stringify({ query: '{ __typename }' });
+const LOGIN = 'mutation ($input: LoginInput!) { login(input: $input) { accessToken expiresIn } }';
+const REFRESH = 'mutation ($token: String) { refresh(refreshToken: $token) { accessToken refreshToken } }';
+
+const cycle = <T>(items: readonly T[]) => {
+  let next = 0;
+  return () => items[next++ % items.length]!;
+};
+
+export const shapes = {
+  anonymous: (): Shape => ({ setup: (request) => ({ ...request, body: TYPENAME }) }),
+  meBearer: (sessions: readonly BenchSession[]): Shape => {
+    const pick = cycle(sessions);
+    return { setup: (request) => ({ ...request, body: ME, headers: { ...request.headers, authorization: `Bearer ${pick().accessToken}` } }) };
+  },
+  meCookie: (sessions: readonly BenchSession[]): Shape => {
+    const pick = cycle(sessions);
+    return { setup: (request) => ({ ...request, body: ME, headers: { ...request.headers, cookie: `access_token=${pick().accessToken}; logged_in=true` } }) };
+  },
+  login: (users: readonly BenchUser[]): Shape => {
+    const pick = cycle(users);
+    return {
+      setup: (request) => ({ ...request, body: JSON.stringify({ query: LOGIN, variables: { input: { email: pick().email, password: BENCH_PASSWORD } } }) }),
+    };
+  },
+  /** Each connection rotates a chain of its own: it presents the refresh token its previous answer returned. */
+  refresh: (chains: BenchSession[]): Shape => ({
+    setup: (request, context) => {
+      context.token ??= chains.pop()?.refreshToken;
+      return { ...request, body: JSON.stringify({ query: REFRESH, variables: { token: context.token } }) };
+    },
+    onResponse: (body, context) => {
+      const next = (JSON.parse(body) as { data?: { refresh?: { refreshToken?: string } } }).data?.refresh?.refreshToken;
+      context.token = next ?? chains.pop()?.refreshToken;
+    },
+  }),
+};
+
+export async function measure(url: string, shape: Shape, options: { seconds: number; connections: number }): Promise<Measurement> {
+  let graphqlErrors = 0;
+  const result = await autocannon({
+    url,
+    connections: options.connections,
+    duration: options.seconds,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    requests: [
+      {
+        setupRequest: shape.setup as never,
+        onResponse: (status: number, body: string, context: object) => {
+          if (status === 200 && body.includes('"errors"')) graphqlErrors += 1;
+          shape.onResponse?.(body, context as Record<string, unknown>);
+        },
+      },
+    ],
+  });
+  return {
+    requestsPerSecond: result.requests.total / (result.duration || options.seconds),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    requests: result.requests.total,
+    failures: result.non2xx + result.errors + result.timeouts + graphqlErrors,
+  };
+}
