@@ -45,17 +45,28 @@ export const shapes = {
       setup: (request) => ({ ...request, body: JSON.stringify({ query: LOGIN, variables: { input: { email: pick().email, password: BENCH_PASSWORD } } }) }),
     };
   },
-  /** Each connection rotates a chain of its own: it presents the refresh token its previous answer returned. */
-  refresh: (chains: BenchSession[]): Shape => ({
-    setup: (request, context) => {
-      context.token ??= chains.pop()?.refreshToken;
-      return { ...request, body: JSON.stringify({ query: REFRESH, variables: { token: context.token } }) };
-    },
-    onResponse: (body, context) => {
-      const next = (JSON.parse(body) as { data?: { refresh?: { refreshToken?: string } } }).data?.refresh?.refreshToken;
-      context.token = next ?? chains.pop()?.refreshToken;
-    },
-  }),
+  /**
+   * Refresh rotation. A chain is a session whose latest refresh token is always the one presented
+   * next; `idle` persists across runs. A request takes an idle chain and gives it back with the rotated token when its answer
+   * arrives, so no chain is ever presented twice at once (that would be reuse, and revoke it).
+   * (autocannon resets its per-connection context between requests, so chains cannot live there.)
+   */
+  refresh: (idle: Array<{ token: string }>): Shape => {
+    return {
+      setup: (request, context) => {
+        const chain = idle.shift();
+        context.chain = chain;
+        return { ...request, body: JSON.stringify({ query: REFRESH, variables: { token: chain?.token } }) };
+      },
+      onResponse: (body, context) => {
+        const chain = context.chain as { token: string } | undefined;
+        const next = (JSON.parse(body) as { data?: { refresh?: { refreshToken?: string } } }).data?.refresh?.refreshToken;
+        if (!chain || !next) return; // a broken chain is dropped (and counted as a failure)
+        chain.token = next;
+        idle.push(chain);
+      },
+    };
+  },
 };
 
 export async function measure(url: string, shape: Shape, options: { seconds: number; connections: number }): Promise<Measurement> {

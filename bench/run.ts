@@ -45,7 +45,7 @@ const DESCRIPTIONS: Record<string, string> = {
 
 async function main(): Promise<void> {
   const mode = process.argv.includes('--smoke') ? 'smoke' : process.argv.includes('--quick') ? 'quick' : 'full';
-  const profile = PROFILES[mode];
+  const profile = { ...PROFILES[mode] };
   const adminUrl = process.env.BENCH_DATABASE_URL || process.env.TEST_DATABASE_URL || 'postgresql://postgres@127.0.0.1:5432/postgres';
   const redisUrl = process.env.BENCH_REDIS_URL || process.env.TEST_REDIS_URL || 'redis://127.0.0.1:6379';
   const id = randomBytes(4).toString('hex');
@@ -64,6 +64,7 @@ async function main(): Promise<void> {
     RATE_LIMIT_LOGIN_PER_ACCOUNT: '1000000000',
     RATE_LIMIT_LOGIN_PER_IP: '1000000000',
     RATE_LIMIT_REGISTER_PER_IP: '1000000000',
+    RATE_LIMIT_REFRESH_PER_IP: '1000000000',
   };
   const config = loadConfig(env);
   const admin = new pg.Pool({ connectionString: adminUrl, max: 1 });
@@ -89,8 +90,9 @@ async function main(): Promise<void> {
     const chains = await seedSessions({ store, tokens, users, count: REFRESH_CHAINS, sampleEvery: 1, now, ttlSeconds });
 
     const product = await startServer(env, children);
-    const jwtOnly = await startServer({ ...env, BENCH_CONTEXT: 'jwt-only' }, children);
+    const jwtOnly = await startServer({ ...env, BENCH_CONTEXT: process.env.BENCH_S_CONTEXT ?? 'jwt-only' }, children);
     await preflight(product.url, jwtOnly.url, sessions, chains);
+    const idleChains = chains.map((chain) => ({ token: chain.refreshToken }));
 
     const variants: Record<string, () => Promise<Measurement>> = {
       H: () => measure(product.url, shapes.anonymous(), run()),
@@ -106,12 +108,14 @@ async function main(): Promise<void> {
         ]);
         return during;
       },
-      X: () => measure(product.url, shapes.refresh(chains), run()),
+      X: () => measure(product.url, shapes.refresh(idleChains), run()),
     };
     function run() {
       return { seconds: profile.seconds, connections: CONNECTIONS };
     }
 
+    const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length).split(',');
+    if (only) for (const name of Object.keys(variants)) if (!only.includes(name)) delete variants[name];
     const rounds: Rounds = {};
     if (profile.warmup > 0) {
       console.log('warming up');
@@ -129,6 +133,7 @@ async function main(): Promise<void> {
 
     // Scale: loading a million sessions takes a while, so these rounds follow the 1k rounds rather than
     // alternating with them; "H at scale" shows how much the machine itself drifted meanwhile.
+    if (only && !only.includes('F at scale')) Object.assign(profile, { scaleSessions: 0, scaleUsers: 0 });
     console.log(`loading ${profile.scaleUsers} users and ${profile.scaleSessions} sessions`);
     const memoryBefore = await usedMemory(redis);
     const loadStarted = performance.now();
@@ -136,9 +141,9 @@ async function main(): Promise<void> {
     const sampleEvery = Math.max(1, Math.floor(profile.scaleSessions / 1_000));
     const scaleSessions = await seedSessions({ store, tokens, users: scaleUsers, count: profile.scaleSessions, sampleEvery, now, ttlSeconds });
     const bytesPerSession = (await usedMemory(redis)) - memoryBefore;
-    const memory = { sessions: profile.scaleSessions, bytesPerSession: bytesPerSession / profile.scaleSessions, goal: 300 };
+    const memory = { sessions: profile.scaleSessions, bytesPerSession: bytesPerSession / Math.max(1, profile.scaleSessions), goal: 300 };
     console.log(`loaded in ${((performance.now() - loadStarted) / 1000).toFixed(1)} s; Redis used_memory grew ${(memory.bytesPerSession).toFixed(0)} bytes per session`);
-    for (let round = 1; round <= profile.rounds; round += 1) {
+    for (let round = 1; round <= (profile.scaleSessions > 0 ? profile.rounds : 0); round += 1) {
       for (const [name, shape] of [
         ['F at scale', () => shapes.meBearer(scaleSessions)],
         ['H at scale', () => shapes.anonymous()],

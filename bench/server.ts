@@ -5,12 +5,14 @@
 import 'reflect-metadata';
 import argon2 from 'argon2';
 import { createApp } from '../src/app';
+import { createRateLimits } from '../src/auth/rate-limit';
 import { loadConfig } from '../src/config/config';
 import { openDatabase } from '../src/infra/database';
 import { createLogger } from '../src/infra/logger';
 import { createRedis, waitForRedis } from '../src/infra/redis';
 import { RedisSessionStore } from '../src/sessions/redis-session-store';
 import type { SessionStore } from '../src/sessions/session-store';
+import { RedisUserChangeFeed } from '../src/users/user-change-feed';
 
 export type ServerMessage = { type: 'ready'; url: string } | { type: 'argon2'; operations: number; seconds: number };
 export type ServerCommand = { type: 'argon2'; hash: string; password: string; seconds: number; concurrency: number } | { type: 'stop' };
@@ -48,7 +50,9 @@ async function main(): Promise<void> {
   await waitForRedis(redis, 5_000);
   const store = new RedisSessionStore(redis, config.redisKeyPrefix);
   const sessions = process.env.BENCH_CONTEXT === 'jwt-only' ? withoutSessionCheck(store) : store;
-  const app = await createApp(config, { database, sessions, keys: config.jwt.keys!, logger });
+  const userChanges = new RedisUserChangeFeed(redis, `${config.redisKeyPrefix}user-changed`);
+  const rateLimits = createRateLimits(config.rateLimits, { kind: 'redis', redis, keyPrefix: config.redisKeyPrefix }, config.jwt.keys!, logger);
+  const app = await createApp(config, { database, sessions, rateLimits, keys: config.jwt.keys!, logger, userChanges });
   const url = await app.listen(0, '127.0.0.1');
   const send = (message: ServerMessage) => process.send?.(message);
   process.on('message', (command: ServerCommand) => {
@@ -56,7 +60,7 @@ async function main(): Promise<void> {
     if (command.type === 'stop') {
       void app
         .close()
-        .then(() => Promise.allSettled([store.close(), database.close()]))
+        .then(() => Promise.allSettled([userChanges.close(), store.close(), database.close()]))
         .then(() => process.exit(0));
     }
   });

@@ -8,6 +8,9 @@ import dotenv from 'dotenv';
 import pino from 'pino';
 import { ensureAdmin } from '../src/admin/admin-bootstrap';
 import { PrismaUserAdminRepository } from '../src/admin/user-admin.repository';
+import { CachedUserRepository } from '../src/users/cached-user.repository';
+import { InvalidatingUserAdminRepository } from '../src/users/invalidating-user-admin.repository';
+import { RedisUserChangeFeed } from '../src/users/user-change-feed';
 import { PrismaAuditLog } from '../src/audit/audit-log.repository';
 import { Argon2PasswordHasher } from '../src/auth/password';
 import { ConfigError, loadConfig } from '../src/config/config';
@@ -50,14 +53,18 @@ async function main(): Promise<number> {
   const password = process.env.ADMIN_PASSWORD || (await readPassword());
   const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
   const redis = config.redisUrl ? createRedis(config.redisUrl) : undefined;
+  const feed = redis ? new RedisUserChangeFeed(redis, `${config.redisKeyPrefix}user-changed`) : undefined;
   const audit = new PrismaAuditLog(database.prisma, pino({ level: 'warn' }, pino.destination(2)));
   try {
     if (redis && !(await waitForRedis(redis, 5_000))) throw new Error('Redis does not answer at REDIS_URL');
     await migrateDatabase(database.url);
+    // Running instances cache users: with Redis, the role/active writes are announced to them (one invalidation point).
+    const stored = new PrismaUserRepository(database.prisma);
+    const cache = feed ? new CachedUserRepository(stored, feed, config.userCache) : undefined;
     const { outcome, user } = await ensureAdmin(
       {
-        users: new PrismaUserRepository(database.prisma),
-        admin: new PrismaUserAdminRepository(database.prisma),
+        users: cache ?? stored,
+        admin: cache ? new InvalidatingUserAdminRepository(new PrismaUserAdminRepository(database.prisma), cache) : new PrismaUserAdminRepository(database.prisma),
         hasher: new Argon2PasswordHasher(config.argon2),
         sessions: redis ? new RedisSessionStore(redis, config.redisKeyPrefix) : undefined,
         audit,
@@ -78,6 +85,7 @@ async function main(): Promise<number> {
   } finally {
     await audit.flush();
     redis?.disconnect();
+    await feed?.close();
     await database.close();
   }
 }

@@ -40,6 +40,9 @@ import { healthRouter } from './infra/health';
 import { buildAppSchema } from './schema';
 import type { SessionStore } from './sessions/session-store';
 import { SessionService } from './sessions/session.service';
+import { CachedUserRepository } from './users/cached-user.repository';
+import { InvalidatingUserAdminRepository } from './users/invalidating-user-admin.repository';
+import type { UserChangeFeed } from './users/user-change-feed';
 import { PrismaUserRepository } from './users/user.repository';
 
 export interface AppDeps {
@@ -52,6 +55,11 @@ export interface AppDeps {
   logger: Logger;
   clock?: Clock;
   hasher?: PasswordHasher;
+  /**
+   * How this instance hears of user changes made by any instance (Redis pub/sub, or in process for a
+   * single instance). Without one, users are not cached: every read goes to PostgreSQL.
+   */
+  userChanges?: UserChangeFeed;
 }
 
 export interface App {
@@ -67,7 +75,11 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   const hasher = deps.hasher ?? new Argon2PasswordHasher(config.argon2);
   await hasher.verifyDummy('warm-up'); // the dummy hash exists before the first unknown-email login
   const tokens = new TokenService(deps.keys, config.jwt, clock);
-  const users = new PrismaUserRepository(deps.database.prisma);
+  const stored = new PrismaUserRepository(deps.database.prisma);
+  // Every service gets the same users layer, so every user write goes through its invalidation.
+  const cache = deps.userChanges && config.userCache.ttl.seconds > 0 ? new CachedUserRepository(stored, deps.userChanges, config.userCache) : undefined;
+  const users = cache ?? stored;
+  const userAdmin = new PrismaUserAdminRepository(deps.database.prisma);
   const audit = new PrismaAuditLog(deps.database.prisma, deps.logger);
   const auth = new AuthService({
     users,
@@ -101,7 +113,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   const schema = await buildAppSchema({
     auth,
     sessions: new SessionService({ sessions: deps.sessions, settings: config.jwt, audit }),
-    admin: new AdminService({ users: new PrismaUserAdminRepository(deps.database.prisma), sessions: deps.sessions, audit }),
+    admin: new AdminService({ users: cache ? new InvalidatingUserAdminRepository(userAdmin, cache) : userAdmin, sessions: deps.sessions, audit }),
     passwords: new PasswordChangeService({ users, sessions: deps.sessions, hasher, limits: deps.rateLimits, audit }),
     audit: new AuditService(audit),
     clientAdmin: new ClientAdminService({ clients: clientRepository, state: clientState, tokenTtl: config.clients.tokenTtl, audit }),

@@ -4,7 +4,7 @@ import dotenv from 'dotenv';
 import { createApp } from './app';
 import { createRateLimits, type RateLimits } from './auth/rate-limit';
 import { ConfigError, loadConfig, type Config, type TokenKeys } from './config/config';
-import { openDatabase, type Database } from './infra/database';
+import { openDatabase } from './infra/database';
 import { loadOrCreateDevKeys } from './infra/dev-keys';
 import { createLogger } from './infra/logger';
 import { migrateDatabase } from './infra/migrate';
@@ -13,6 +13,7 @@ import type { Redis } from 'ioredis';
 import { MemorySessionStore } from './sessions/memory-session-store';
 import { RedisSessionStore } from './sessions/redis-session-store';
 import type { SessionStore } from './sessions/session-store';
+import { LocalUserChangeFeed, RedisUserChangeFeed, type UserChangeFeed } from './users/user-change-feed';
 import type { Logger } from 'pino';
 
 const SHUTDOWN_TIMEOUT_MS = 10_000;
@@ -36,8 +37,8 @@ async function main(): Promise<void> {
   if (applied.length > 0) logger.info({ applied }, 'applied migrations');
 
   const keys = config.jwt.keys ?? loadOrCreateDevKeys(config.dataDir, config.jwt.algorithm);
-  const { sessions, rateLimits, redis } = await openRedisStores(config, keys, logger);
-  const app = await createApp(config, { database, sessions, rateLimits, redis, keys, logger });
+  const { sessions, rateLimits, redis, userChanges } = await openRedisStores(config, keys, logger);
+  const app = await createApp(config, { database, sessions, rateLimits, redis, keys, logger, userChanges });
   const url = await app.listen();
   logger.info({ url, database: database.kind, sessions: config.redisUrl ? 'redis' : 'memory' }, `Portcullis ready at ${url}`);
 
@@ -50,19 +51,25 @@ async function main(): Promise<void> {
       logger.error('shutdown timed out');
       process.exit(1);
     }, SHUTDOWN_TIMEOUT_MS).unref();
-    void closeAll(() => app.close(), sessions, database).then(() => process.exit(0));
+    void closeAll(() => app.close(), [sessions, userChanges, database]).then(() => process.exit(0));
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
 }
 
-/** Sessions and abuse counters share one Redis client (the session store closes it), or both live in process. */
+/** Sessions, abuse counters and the user change feed share one Redis client (the session store closes it), or all live in process. */
 async function openRedisStores(
   config: Config,
   keys: TokenKeys,
   logger: Logger,
-): Promise<{ sessions: SessionStore; rateLimits: RateLimits; redis?: Redis }> {
-  if (!config.redisUrl) return { sessions: new MemorySessionStore(), rateLimits: createRateLimits(config.rateLimits, { kind: 'memory' }, keys, logger) };
+): Promise<{ sessions: SessionStore; rateLimits: RateLimits; redis?: Redis; userChanges: UserChangeFeed }> {
+  if (!config.redisUrl) {
+    return {
+      sessions: new MemorySessionStore(),
+      rateLimits: createRateLimits(config.rateLimits, { kind: 'memory' }, keys, logger),
+      userChanges: new LocalUserChangeFeed(),
+    };
+  }
   const redis: Redis = createRedis(config.redisUrl, logger);
   if (!(await waitForRedis(redis, 5_000))) {
     logger.error('Redis is not reachable yet: requests that need it answer SERVICE_UNAVAILABLE until it is');
@@ -71,12 +78,13 @@ async function openRedisStores(
     sessions: new RedisSessionStore(redis, config.redisKeyPrefix),
     rateLimits: createRateLimits(config.rateLimits, { kind: 'redis', redis, keyPrefix: config.redisKeyPrefix }, keys, logger),
     redis,
+    userChanges: new RedisUserChangeFeed(redis, `${config.redisKeyPrefix}user-changed`),
   };
 }
 
-async function closeAll(stopHttp: () => Promise<void>, sessions: SessionStore, database: Database): Promise<void> {
+async function closeAll(stopHttp: () => Promise<void>, stores: Array<{ close(): Promise<void> }>): Promise<void> {
   await stopHttp();
-  await Promise.allSettled([sessions.close(), database.close()]);
+  await Promise.allSettled(stores.map((store) => store.close()));
 }
 
 /** Start-up waits for PostgreSQL (e.g. a container still booting) for up to 30 s, then gives up. */

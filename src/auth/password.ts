@@ -1,6 +1,7 @@
 // Password hashing with argon2id (OWASP minimum m=19 MiB, t=2, p=1; parameters from config).
 import { randomBytes } from 'node:crypto';
 import argon2 from 'argon2';
+import pLimit from 'p-limit';
 import type { Config } from '../config/config';
 
 export interface PasswordHasher {
@@ -15,21 +16,29 @@ export interface PasswordHasher {
 export class Argon2PasswordHasher implements PasswordHasher {
   private readonly options: argon2.Options & { type: typeof argon2.argon2id };
   private dummyHash: Promise<string> | undefined;
+  /** argon2 runs on the libuv pool; capped below the core count, logins leave a core to every other request. */
+  private readonly limit: pLimit.Limit;
 
-  constructor(parameters: Config['argon2']) {
+  constructor({ concurrency, ...parameters }: Config['argon2']) {
     this.options = { type: argon2.argon2id, ...parameters };
+    this.limit = pLimit(concurrency);
   }
 
   hash(password: string): Promise<string> {
-    return argon2.hash(password, this.options);
+    return this.limit(() => argon2.hash(password, this.options));
   }
 
   async verify(hash: string, password: string): Promise<boolean> {
     try {
-      return await argon2.verify(hash, password);
+      return await this.limit(() => argon2.verify(hash, password));
     } catch {
       return false; // a malformed stored hash never authenticates
     }
+  }
+
+  /** Hashes and verifies running now, and those waiting for a turn. */
+  get load(): { running: number; waiting: number } {
+    return { running: this.limit.activeCount, waiting: this.limit.pendingCount };
   }
 
   needsRehash(hash: string): boolean {

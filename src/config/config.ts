@@ -1,5 +1,6 @@
 // loadConfig(env): the one place configuration is read. Returns a frozen, fully defaulted Config
 // or throws ConfigError listing every problem, one line each.
+import { availableParallelism } from 'node:os';
 import type { Algorithm, TokenKeys } from '../auth/keys';
 import type { RoleScopes } from '../auth/scopes';
 import type { Duration } from './duration';
@@ -70,7 +71,15 @@ export interface Config {
     /** @authenticated / @requiresScopes in the subgraph SDL (FEDERATION_AUTH_DIRECTIVES); false for Apollo Gateway. */
     readonly authDirectives: boolean;
   };
-  readonly argon2: { readonly memoryCost: number; readonly timeCost: number; readonly parallelism: number };
+  readonly argon2: {
+    readonly memoryCost: number;
+    readonly timeCost: number;
+    readonly parallelism: number;
+    /** Hashes and verifies running at once; the rest wait, so logins cannot take every core. */
+    readonly concurrency: number;
+  };
+  /** The per-instance cache of users read by id (0 s = off), invalidated on every instance by any user write. */
+  readonly userCache: { readonly ttl: Duration; readonly maxEntries: number };
   readonly rateLimits: {
     readonly loginPerAccount: RateLimit;
     readonly loginPerIp: RateLimit;
@@ -138,6 +147,11 @@ export function loadConfig(rawEnv: RawEnv = process.env): Config {
   if (env.CLIENT_TOKEN_TTL.seconds > 86_400) {
     problems.push('CLIENT_TOKEN_TTL must be at most 1d: client tokens cannot be refreshed, only re-requested, and a shorter life limits a leaked one');
   }
+  if (env.ARGON2_CONCURRENCY !== undefined && env.ARGON2_CONCURRENCY >= env.UV_THREADPOOL_SIZE && valid('ARGON2_CONCURRENCY', 'UV_THREADPOOL_SIZE')) {
+    problems.push(
+      `ARGON2_CONCURRENCY must be below UV_THREADPOOL_SIZE (${env.UV_THREADPOOL_SIZE}), or hashing takes every libuv thread: lower it or raise UV_THREADPOOL_SIZE`,
+    );
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   return deepFreeze({
@@ -176,7 +190,13 @@ export function loadConfig(rawEnv: RawEnv = process.env): Config {
       maxEntities: env.GRAPHQL_MAX_ENTITIES,
     },
     federation: { authDirectives: env.FEDERATION_AUTH_DIRECTIVES },
-    argon2: { memoryCost: env.ARGON2_MEMORY_COST, timeCost: env.ARGON2_TIME_COST, parallelism: env.ARGON2_PARALLELISM },
+    argon2: {
+      memoryCost: env.ARGON2_MEMORY_COST,
+      timeCost: env.ARGON2_TIME_COST,
+      parallelism: env.ARGON2_PARALLELISM,
+      concurrency: env.ARGON2_CONCURRENCY ?? Math.max(1, Math.min(availableParallelism() - 1, env.UV_THREADPOOL_SIZE - 1)),
+    },
+    userCache: { ttl: env.USER_CACHE_TTL, maxEntries: env.USER_CACHE_SIZE },
     rateLimits: {
       loginPerAccount: { points: env.RATE_LIMIT_LOGIN_PER_ACCOUNT, window: env.RATE_LIMIT_LOGIN_PER_ACCOUNT_WINDOW },
       loginPerIp: { points: env.RATE_LIMIT_LOGIN_PER_IP, window: env.RATE_LIMIT_LOGIN_PER_IP_WINDOW },

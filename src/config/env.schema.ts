@@ -46,6 +46,24 @@ const graceDuration = optionalText.transform((value, ctx) => {
   return z.NEVER;
 });
 
+/** Like `duration`, but 0 is allowed (it turns the feature off). */
+const durationOrZero = (fallback: string) =>
+  optionalText.transform((value, ctx) => {
+    const parsed = Duration.parse(value ?? fallback);
+    if (parsed) return parsed;
+    ctx.addIssue({ code: 'custom', message: `must be whole seconds or a number with s, m, h or d, like 10s, or 0 for off (got "${value}")` });
+    return z.NEVER;
+  });
+
+const optionalInteger = (min: number, max: number) =>
+  optionalText.transform((value, ctx) => {
+    if (value === undefined) return undefined;
+    const parsed = Number(value.trim());
+    if (Number.isInteger(parsed) && parsed >= min && parsed <= max) return parsed;
+    ctx.addIssue({ code: 'custom', message: `must be a whole number from ${min} to ${max} (got "${value}")` });
+    return z.NEVER;
+  });
+
 const integer = (fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) =>
   optionalText.transform((value, ctx) => {
     if (value === undefined) return fallback;
@@ -162,6 +180,12 @@ export const envSchema = z.object({
   ARGON2_MEMORY_COST: integer(19_456, 19_456, 4_194_304),
   ARGON2_TIME_COST: integer(2, 2, 100),
   ARGON2_PARALLELISM: integer(1, 1, 16),
+  /** Unset: one less than the CPU cores (at least 1), and below UV_THREADPOOL_SIZE. */
+  ARGON2_CONCURRENCY: optionalInteger(1, 1024),
+  /** Read by libuv itself at start-up; validated here so ARGON2_CONCURRENCY can be checked against it. */
+  UV_THREADPOOL_SIZE: integer(4, 1, 1024),
+  USER_CACHE_TTL: durationOrZero('10s'),
+  USER_CACHE_SIZE: integer(10_000, 1),
   RATE_LIMIT_LOGIN_PER_ACCOUNT: integer(5, 1),
   RATE_LIMIT_LOGIN_PER_ACCOUNT_WINDOW: duration('15m'),
   RATE_LIMIT_LOGIN_PER_IP: integer(50, 1),

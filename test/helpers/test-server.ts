@@ -11,6 +11,7 @@ import { createRedis, waitForRedis } from '../../src/infra/redis';
 import { MemorySessionStore } from '../../src/sessions/memory-session-store';
 import { RedisSessionStore } from '../../src/sessions/redis-session-store';
 import type { SessionStore } from '../../src/sessions/session-store';
+import { LocalUserChangeFeed, RedisUserChangeFeed, type UserChangeFeed } from '../../src/users/user-change-feed';
 import { createTestDatabase, newRedisPrefix, realRedisUrl, type TestDatabase } from './backends';
 import { graphqlClient, type GraphQLClient } from './graphql';
 
@@ -27,6 +28,7 @@ export interface TestServer extends GraphQLClient {
   database: Database;
   sessions: SessionStore;
   rateLimits: RateLimits;
+  userChanges: UserChangeFeed;
   app: App;
   /** The env this server was built from, to start a second instance on the same stores. */
   env: Record<string, string>;
@@ -44,7 +46,7 @@ export interface TestServerOptions {
   databaseUrl?: string;
 }
 
-const fileResources: { database?: TestDatabase; prefix?: string; memoryStore?: MemorySessionStore } = {};
+const fileResources: { database?: TestDatabase; prefix?: string; memoryStore?: MemorySessionStore; localFeed?: LocalUserChangeFeed } = {};
 
 export async function createTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   fileResources.database ??= await createTestDatabase();
@@ -81,7 +83,11 @@ export async function createTestServer(options: TestServerOptions = {}): Promise
   const rateLimits = redis
     ? createRateLimits(config.rateLimits, { kind: 'redis', redis, keyPrefix: config.redisKeyPrefix }, keys, logger)
     : (options.shareWith?.rateLimits ?? createRateLimits(config.rateLimits, { kind: 'memory' }, keys, logger));
-  const app = await createApp(config, { database, sessions, rateLimits, redis, keys, logger, clock: options.clock, hasher: options.hasher });
+  // In memory mode the instances of one file share a process, so they share one local feed too.
+  const userChanges: UserChangeFeed = redis
+    ? new RedisUserChangeFeed(redis, `${config.redisKeyPrefix}user-changed`)
+    : (fileResources.localFeed ??= new LocalUserChangeFeed());
+  const app = await createApp(config, { database, sessions, rateLimits, redis, keys, logger, clock: options.clock, hasher: options.hasher, userChanges });
   const url = await app.listen(0, '127.0.0.1');
   const client = graphqlClient(url);
 
@@ -94,11 +100,12 @@ export async function createTestServer(options: TestServerOptions = {}): Promise
     database,
     sessions,
     rateLimits,
+    userChanges,
     app,
     env,
     async close() {
       await app.close();
-      if (config.redisUrl) await sessions.close();
+      if (redis) await Promise.all([userChanges.close(), sessions.close()]);
       if (database !== options.shareWith?.database) await database.close();
     },
   };

@@ -4,6 +4,7 @@ import { createHash, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { availableParallelism } from 'node:os';
 import { ConfigError, loadConfig, type Config } from '../../src/config/config';
 
 type Env = Record<string, string>;
@@ -61,7 +62,9 @@ describe('loadConfig defaults', () => {
     expect(config.http.trustProxy).toBe(false);
     expect(config.http.corsOrigins).toEqual([]);
     expect(config.graphql.introspection).toBe(true);
-    expect(config.argon2).toEqual({ memoryCost: 19_456, timeCost: 2, parallelism: 1 });
+    expect(config.argon2).toEqual({ memoryCost: 19_456, timeCost: 2, parallelism: 1, concurrency: Math.max(1, Math.min(availableParallelism() - 1, 3)) });
+    expect(config.userCache.ttl.seconds).toBe(10);
+    expect(config.userCache.maxEntries).toBe(10_000);
     expect(config.rateLimits.loginPerAccount.points).toBe(5);
     expect(config.rateLimits.loginPerAccount.window.seconds).toBe(15 * 60);
     expect(config.rateLimits.loginPerIp.points).toBe(50);
@@ -135,6 +138,25 @@ describe('durations', () => {
 
   it('refuses an access-token lifetime longer than the refresh-token lifetime', () => {
     expect(problemsOf({ ACCESS_TOKEN_TTL: '8d' })).toEqual([expect.stringMatching(/^ACCESS_TOKEN_TTL .*REFRESH_TOKEN_TTL/)]);
+  });
+});
+
+describe('hot-path settings', () => {
+  it('accepts USER_CACHE_TTL=0 (no cache) and refuses a value that is no duration', () => {
+    expect(loadConfig({ USER_CACHE_TTL: '0' }).userCache.ttl.seconds).toBe(0);
+    expect(loadConfig({ USER_CACHE_TTL: '1m', USER_CACHE_SIZE: '500' }).userCache).toMatchObject({ maxEntries: 500 });
+    expect(problemsOf({ USER_CACHE_TTL: 'soon' })).toEqual([
+      'USER_CACHE_TTL must be whole seconds or a number with s, m, h or d, like 10s, or 0 for off (got "soon")',
+    ]);
+    expect(problemsOf({ USER_CACHE_SIZE: '0' })).toEqual(['USER_CACHE_SIZE must be a whole number from 1 to 9007199254740991 (got "0")']);
+  });
+
+  it('refuses an ARGON2_CONCURRENCY that would take every libuv thread, and accepts it with a larger pool', () => {
+    expect(problemsOf({ ARGON2_CONCURRENCY: '4' })).toEqual([
+      'ARGON2_CONCURRENCY must be below UV_THREADPOOL_SIZE (4), or hashing takes every libuv thread: lower it or raise UV_THREADPOOL_SIZE',
+    ]);
+    expect(loadConfig({ ARGON2_CONCURRENCY: '4', UV_THREADPOOL_SIZE: '8' }).argon2.concurrency).toBe(4);
+    expect(problemsOf({ ARGON2_CONCURRENCY: '0' })).toEqual(['ARGON2_CONCURRENCY must be a whole number from 1 to 1024 (got "0")']);
   });
 });
 
