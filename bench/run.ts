@@ -36,7 +36,7 @@ const DESCRIPTIONS: Record<string, string> = {
   'F-cookie': 'the same with the access_token cookie',
   S: 'F through a context that only verifies the JWT (no session check)',
   L: 'login (argon2id verify + session create)',
-  argon2: 'bare argon2.verify loop in the server process',
+  argon2: 'bare argon2.verify loop in the server process, ARGON2_CONCURRENCY at a time',
   'F during L': 'F while a login storm runs',
   X: 'refresh: every connection rotates its own chain',
   'F at scale': 'F with the scale data set loaded',
@@ -100,7 +100,7 @@ async function main(): Promise<void> {
       'F-cookie': () => measure(product.url, shapes.meCookie(sessions), run()),
       S: () => measure(jwtOnly.url, shapes.meBearer(sessions), run()),
       L: () => measure(product.url, shapes.login(users), { ...run(), connections: LOGIN_CONNECTIONS }),
-      argon2: () => product.argon2(passwordHash, profile.seconds, LOGIN_CONNECTIONS),
+      argon2: () => product.argon2(passwordHash, profile.seconds, config.argon2.concurrency),
       'F during L': async () => {
         const [during] = await Promise.all([
           measure(product.url, shapes.meBearer(sessions), run()),
@@ -156,7 +156,8 @@ async function main(): Promise<void> {
 
     const ratioResults = ratios(rounds);
     const table = formatTable(rounds, DESCRIPTIONS, ratioResults);
-    console.log(`\n${table}\nRedis memory per session at ${memory.sessions} sessions: ${memory.bytesPerSession.toFixed(0)} bytes (goal ≤ ${memory.goal})`);
+    console.log(`\n${table}`);
+    if (memory.sessions > 0) console.log(`Redis memory per session at ${memory.sessions} sessions: ${memory.bytesPerSession.toFixed(0)} bytes (goal ≤ ${memory.goal})`);
     const failures = Object.values(rounds).flat().reduce((sum, m) => sum + m.failures, 0);
     if (failures > 0) console.log(`WARNING: ${failures} failed requests: these figures are not valid`);
     const resultsDir = path.join(findRepoRoot(), 'bench', 'results');
@@ -183,7 +184,9 @@ interface BenchServer {
 }
 
 function startServer(env: Record<string, string>, children: ChildProcess[]): Promise<BenchServer> {
-  const child = fork(path.join(__dirname, 'server.js'), [], { env, stdio: 'inherit' });
+  // BENCH_CPU_PROF=<dir>: each server writes a V8 CPU profile there when it stops.
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const child = fork(path.join(__dirname, 'server.js'), [], { env, stdio: 'inherit', execArgv: profile });
   children.push(child);
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
