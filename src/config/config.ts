@@ -194,7 +194,8 @@ export function loadConfig(rawEnv: RawEnv = process.env): Config {
       memoryCost: env.ARGON2_MEMORY_COST,
       timeCost: env.ARGON2_TIME_COST,
       parallelism: env.ARGON2_PARALLELISM,
-      concurrency: env.ARGON2_CONCURRENCY ?? Math.max(1, Math.min(availableParallelism() - 1, env.UV_THREADPOOL_SIZE - 1)),
+      // A quarter of the cores: a login storm leaves about three quarters of the machine to other requests.
+      concurrency: env.ARGON2_CONCURRENCY ?? Math.max(1, Math.min(Math.floor(availableParallelism() / 4), env.UV_THREADPOOL_SIZE - 1)),
     },
     userCache: { ttl: env.USER_CACHE_TTL, maxEntries: env.USER_CACHE_SIZE },
     rateLimits: {

@@ -180,7 +180,7 @@ export const envSchema = z.object({
   ARGON2_MEMORY_COST: integer(19_456, 19_456, 4_194_304),
   ARGON2_TIME_COST: integer(2, 2, 100),
   ARGON2_PARALLELISM: integer(1, 1, 16),
-  /** Unset: one less than the CPU cores (at least 1), and below UV_THREADPOOL_SIZE. */
+  /** Unset: a quarter of the CPU cores (at least 1), and below UV_THREADPOOL_SIZE. */
   ARGON2_CONCURRENCY: optionalInteger(1, 1024),
   /** Read by libuv itself at start-up; validated here so ARGON2_CONCURRENCY can be checked against it. */
   UV_THREADPOOL_SIZE: integer(4, 1, 1024),
