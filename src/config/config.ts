@@ -1,7 +1,7 @@
 // loadConfig(env): the one place configuration is read. Returns a frozen, fully defaulted Config
 // or throws ConfigError listing every problem, one line each.
 import type { Algorithm, TokenKeys } from '../auth/keys';
-import type { RoleScopes } from '../auth/scopes';
+import { PROFILE_READ_SCOPE, type RoleScopes } from '../auth/scopes';
 import type { Duration } from './duration';
 import { envSchema, type Env, type RawEnv } from './env.schema';
 import { keyVariables, loadKeys } from './load-keys';
@@ -134,6 +134,11 @@ export function loadConfig(rawEnv: RawEnv = process.env): Config {
   }
   if (env.REFRESH_TOKEN_TTL.seconds > env.SESSION_MAX_AGE.seconds && valid('REFRESH_TOKEN_TTL', 'SESSION_MAX_AGE')) {
     problems.push('REFRESH_TOKEN_TTL must not be longer than SESSION_MAX_AGE');
+  }
+  const withoutMe = Object.entries(env.ROLE_SCOPES).filter(([, scopes]) => !scopes.includes(PROFILE_READ_SCOPE)).map(([role]) => role);
+  if (withoutMe.length > 0 && valid('ROLE_SCOPES')) {
+    // Refused rather than filled in: an operator who wrote the list should see what it does, not have it quietly changed.
+    problems.push(`ROLE_SCOPES gives ${withoutMe.join(' and ')} no ${PROFILE_READ_SCOPE}, which \`me\` requires (a role left out gets no scopes): add it, like ${withoutMe.map((role) => `${role}=${PROFILE_READ_SCOPE}`).join(';')}`);
   }
   if (env.CLIENT_TOKEN_TTL.seconds > 86_400) {
     problems.push('CLIENT_TOKEN_TTL must be at most 1d: client tokens cannot be refreshed, only re-requested, and a shorter life limits a leaked one');

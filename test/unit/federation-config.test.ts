@@ -127,11 +127,20 @@ describe('ROLE_SCOPES', () => {
     expect(loadConfig({}).jwt.roleScopes).toEqual({ USER: ['profile:read'], ADMIN: ['profile:read', 'users:read', 'users:write'] });
   });
 
-  it('reads scopes separated by spaces or commas, roles in any case, and gives a role left out no scopes', () => {
-    expect(loadConfig({ ROLE_SCOPES: 'admin=profile:read, users:read  audit:read' }).jwt.roleScopes).toEqual({
-      USER: [],
+  it('reads scopes separated by spaces or commas and roles in any case', () => {
+    expect(loadConfig({ ROLE_SCOPES: 'admin=profile:read, users:read  audit:read;User=profile:read,orders:read' }).jwt.roleScopes).toEqual({
+      USER: ['profile:read', 'orders:read'],
       ADMIN: ['profile:read', 'users:read', 'audit:read'],
     });
+  });
+
+  it('refuses a role left out, or given scopes without profile:read, in one line naming the fix, since me would answer FORBIDDEN', () => {
+    expect(problemsOf({ ROLE_SCOPES: 'ADMIN=profile:read users:read' })).toEqual([
+      'ROLE_SCOPES gives USER no profile:read, which `me` requires (a role left out gets no scopes): add it, like USER=profile:read',
+    ]);
+    expect(problemsOf({ ROLE_SCOPES: 'USER=orders:read;ADMIN=' })).toEqual([
+      'ROLE_SCOPES gives USER and ADMIN no profile:read, which `me` requires (a role left out gets no scopes): add it, like USER=profile:read;ADMIN=profile:read',
+    ]);
   });
 
   it('refuses an unknown role, a repeated role and a scope with a quote, in one line with an example', () => {
