@@ -52,7 +52,7 @@ export interface Config {
     readonly corsOrigins: readonly string[];
     readonly bodyLimitBytes: number;
     readonly trustProxy: false | number | readonly string[];
-    /** The service's external base URL (PUBLIC_URL), for jwks_uri; unset: taken from each request. */
+    /** The service's external base URL (PUBLIC_URL), the base of jwks_uri in discovery; unset: no discovery document. */
     readonly publicUrl: string | undefined;
   };
   readonly graphql: {
