@@ -17,6 +17,8 @@ export interface Config {
   readonly env: 'development' | 'production' | 'test';
   readonly port: number;
   readonly host: string;
+  /** Apollo Router's coprocessor, on a listener of its own; port unset: not served. */
+  readonly coprocessor: { readonly port: number | undefined; readonly host: string };
   readonly logLevel: Env['LOG_LEVEL'];
   /** Where the embedded database and dev keys live. */
   readonly dataDir: string;
@@ -123,6 +125,12 @@ export function loadConfig(rawEnv: RawEnv = process.env): Config {
       problems.push(`signing keys are required in production: set ${keyVariables(env.JWT_ALGORITHM)} (dev keys are for development)`);
     }
   }
+  if (env.COPROCESSOR_PORT !== undefined && env.COPROCESSOR_PORT !== 0 && env.COPROCESSOR_PORT === env.PORT && valid('PORT')) {
+    problems.push('COPROCESSOR_PORT must differ from PORT: the coprocessor needs a listener the public cannot reach');
+  }
+  if (env.COPROCESSOR_PORT === undefined && rawEnv.COPROCESSOR_HOST?.trim() && valid('COPROCESSOR_PORT')) {
+    problems.push('COPROCESSOR_HOST is set but COPROCESSOR_PORT is not: set COPROCESSOR_PORT (like 4001) to serve the coprocessor');
+  }
   if (env.COOKIE_SAMESITE === 'none' && !env.COOKIE_SECURE && valid('COOKIE_SAMESITE', 'COOKIE_SECURE')) {
     problems.push('COOKIE_SAMESITE=none requires COOKIE_SECURE=true (browsers drop such cookies otherwise)');
   }
@@ -149,6 +157,7 @@ export function loadConfig(rawEnv: RawEnv = process.env): Config {
     env: env.NODE_ENV,
     port: env.PORT,
     host: env.HOST,
+    coprocessor: { port: env.COPROCESSOR_PORT, host: env.COPROCESSOR_HOST },
     logLevel: env.LOG_LEVEL,
     dataDir: env.DATA_DIR,
     databaseUrl: env.DATABASE_URL,
