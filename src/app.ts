@@ -1,7 +1,6 @@
 import 'reflect-metadata';
 // createApp(config, deps): wires the services once and serves them over HTTP. Tests start exactly this.
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
@@ -30,13 +29,14 @@ import { oauthTokenRouter } from './clients/oauth-token.route';
 import { PrismaServiceClientRepository } from './clients/service-client.repository';
 import type { Config, TokenKeys } from './config/config';
 import { createContextBuilder, type Context } from './context';
-import { coprocessorRouter } from './coprocessor/coprocessor.router';
+import { createCoprocessorListener, type CoprocessorListener } from './coprocessor/coprocessor.server';
 import { createErrorFormatter, ErrorCode } from './errors';
 import { limitEntities } from './graphql/entities-limit';
 import { operationLimits } from './graphql/operation-limits';
 import { retryAfterPlugin } from './graphql/retry-after.plugin';
 import type { Database } from './infra/database';
 import { healthRouter } from './infra/health';
+import { listenOn } from './infra/listener';
 import { buildAppSchema } from './schema';
 import type { SessionStore } from './sessions/session-store';
 import { SessionService } from './sessions/session.service';
@@ -66,7 +66,9 @@ export interface App {
   readonly server: http.Server;
   /** Starts listening; port 0 picks a free port. Resolves to the GraphQL URL. */
   listen(port?: number, host?: string): Promise<string>;
-  /** Stops accepting requests and waits for in-flight ones; the stores are the caller's to close. */
+  /** The coprocessor's own listener, when COPROCESSOR_PORT is set; the caller starts it. */
+  readonly coprocessor: CoprocessorListener | undefined;
+  /** Stops accepting requests (both listeners) and waits for in-flight ones; the stores are the caller's to close. */
   close(): Promise<void>;
 }
 
@@ -147,7 +149,6 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   expressApp.set('trust proxy', config.http.trustProxy);
   expressApp.use(healthRouter({ postgres: () => deps.database.ping(), redis: () => deps.sessions.ping() }));
   expressApp.use(wellKnownRouter({ keys: deps.keys, issuer: config.jwt.issuer, publicUrl: config.http.publicUrl }));
-  expressApp.use(coprocessorRouter({ ...callers, bodyLimitBytes: config.http.bodyLimitBytes, logger: deps.logger }));
   expressApp.use(oauthTokenRouter(clientCredentials, deps.logger));
   expressApp.use(
     '/graphql',
@@ -164,20 +165,18 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     }),
   );
   expressApp.use(bodyErrorHandler(deps.logger));
+  // Not on the public port: there any client could use it as an unthrottled token oracle.
+  const coprocessor =
+    config.coprocessor.port === undefined
+      ? undefined
+      : createCoprocessorListener({ port: config.coprocessor.port, host: config.coprocessor.host }, { ...callers, bodyLimitBytes: config.http.bodyLimitBytes, logger: deps.logger });
 
   return {
     server,
-    listen: (port = config.port, host = config.host) =>
-      new Promise((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(port, host, () => {
-          const address = server.address() as AddressInfo;
-          const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
-          resolve(`http://${shownHost}:${address.port}/graphql`);
-        });
-      }),
+    coprocessor,
+    listen: async (port = config.port, host = config.host) => `${await listenOn(server, port, host)}/graphql`,
     close: async () => {
-      await apollo.stop();
+      await Promise.all([apollo.stop(), coprocessor?.close()]);
       await audit.flush(); // the stores close after this: let the last audit writes land
     },
   };

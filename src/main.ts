@@ -40,7 +40,11 @@ async function main(): Promise<void> {
   const { sessions, rateLimits, redis, userChanges } = await openRedisStores(config, keys, logger);
   const app = await createApp(config, { database, sessions, rateLimits, redis, keys, logger, userChanges });
   const url = await app.listen();
-  logger.info({ url, database: database.kind, sessions: config.redisUrl ? 'redis' : 'memory' }, `Portcullis ready at ${url}`);
+  const coprocessor = await app.coprocessor?.listen();
+  logger.info(
+    { url, coprocessor: coprocessor ?? 'off', database: database.kind, sessions: config.redisUrl ? 'redis' : 'memory' },
+    `Portcullis ready at ${url}${coprocessor ? `, coprocessor at ${coprocessor}` : ''}`,
+  );
 
   let stopping = false;
   const shutdown = (signal: string) => {

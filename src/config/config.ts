@@ -2,7 +2,7 @@
 // or throws ConfigError listing every problem, one line each.
 import { availableParallelism } from 'node:os';
 import type { Algorithm, TokenKeys } from '../auth/keys';
-import type { RoleScopes } from '../auth/scopes';
+import { PROFILE_READ_SCOPE, type RoleScopes } from '../auth/scopes';
 import type { Duration } from './duration';
 import { envSchema, type Env, type RawEnv } from './env.schema';
 import { keyVariables, loadKeys } from './load-keys';
@@ -18,6 +18,8 @@ export interface Config {
   readonly env: 'development' | 'production' | 'test';
   readonly port: number;
   readonly host: string;
+  /** Apollo Router's coprocessor, on a listener of its own; port unset: not served. */
+  readonly coprocessor: { readonly port: number | undefined; readonly host: string };
   readonly logLevel: Env['LOG_LEVEL'];
   /** Where the embedded database and dev keys live. */
   readonly dataDir: string;
@@ -53,7 +55,7 @@ export interface Config {
     readonly corsOrigins: readonly string[];
     readonly bodyLimitBytes: number;
     readonly trustProxy: false | number | readonly string[];
-    /** The service's external base URL (PUBLIC_URL), for jwks_uri; unset: taken from each request. */
+    /** The service's external base URL (PUBLIC_URL), the base of jwks_uri in discovery; unset: no discovery document. */
     readonly publicUrl: string | undefined;
   };
   readonly graphql: {
@@ -132,6 +134,12 @@ export function loadConfig(rawEnv: RawEnv = process.env): Config {
       problems.push(`signing keys are required in production: set ${keyVariables(env.JWT_ALGORITHM)} (dev keys are for development)`);
     }
   }
+  if (env.COPROCESSOR_PORT !== undefined && env.COPROCESSOR_PORT !== 0 && env.COPROCESSOR_PORT === env.PORT && valid('PORT')) {
+    problems.push('COPROCESSOR_PORT must differ from PORT: the coprocessor needs a listener the public cannot reach');
+  }
+  if (env.COPROCESSOR_PORT === undefined && rawEnv.COPROCESSOR_HOST?.trim() && valid('COPROCESSOR_PORT')) {
+    problems.push('COPROCESSOR_HOST is set but COPROCESSOR_PORT is not: set COPROCESSOR_PORT (like 4001) to serve the coprocessor');
+  }
   if (env.COOKIE_SAMESITE === 'none' && !env.COOKIE_SECURE && valid('COOKIE_SAMESITE', 'COOKIE_SECURE')) {
     problems.push('COOKIE_SAMESITE=none requires COOKIE_SECURE=true (browsers drop such cookies otherwise)');
   }
@@ -143,6 +151,11 @@ export function loadConfig(rawEnv: RawEnv = process.env): Config {
   }
   if (env.REFRESH_TOKEN_TTL.seconds > env.SESSION_MAX_AGE.seconds && valid('REFRESH_TOKEN_TTL', 'SESSION_MAX_AGE')) {
     problems.push('REFRESH_TOKEN_TTL must not be longer than SESSION_MAX_AGE');
+  }
+  const withoutMe = Object.entries(env.ROLE_SCOPES).filter(([, scopes]) => !scopes.includes(PROFILE_READ_SCOPE)).map(([role]) => role);
+  if (withoutMe.length > 0 && valid('ROLE_SCOPES')) {
+    // Refused rather than filled in: an operator who wrote the list should see what it does, not have it quietly changed.
+    problems.push(`ROLE_SCOPES gives ${withoutMe.join(' and ')} no ${PROFILE_READ_SCOPE}, which \`me\` requires (a role left out gets no scopes): add it, like ${withoutMe.map((role) => `${role}=${PROFILE_READ_SCOPE}`).join(';')}`);
   }
   if (env.CLIENT_TOKEN_TTL.seconds > 86_400) {
     problems.push('CLIENT_TOKEN_TTL must be at most 1d: client tokens cannot be refreshed, only re-requested, and a shorter life limits a leaked one');
@@ -158,6 +171,7 @@ export function loadConfig(rawEnv: RawEnv = process.env): Config {
     env: env.NODE_ENV,
     port: env.PORT,
     host: env.HOST,
+    coprocessor: { port: env.COPROCESSOR_PORT, host: env.COPROCESSOR_HOST },
     logLevel: env.LOG_LEVEL,
     dataDir: env.DATA_DIR,
     databaseUrl: env.DATABASE_URL,

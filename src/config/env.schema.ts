@@ -73,6 +73,16 @@ const integer = (fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) =
     return z.NEVER;
   });
 
+/** Unset stays undefined (the feature is off); set, a whole number in range. */
+const optionalInteger = (min: number, max: number) =>
+  optionalText.transform((value, ctx) => {
+    if (value === undefined) return undefined;
+    const parsed = Number(value.trim());
+    if (Number.isInteger(parsed) && parsed >= min && parsed <= max) return parsed;
+    ctx.addIssue({ code: 'custom', message: `must be a whole number from ${min} to ${max} (got "${value}")` });
+    return z.NEVER;
+  });
+
 const url = (protocols: string[]) =>
   optionalText.transform((value, ctx) => {
     if (value === undefined) return undefined;
@@ -134,6 +144,9 @@ export const envSchema = z.object({
   NODE_ENV: oneOf(['development', 'production', 'test'], 'development'),
   PORT: integer(4000, 0, 65535),
   HOST: optionalText.transform((value) => value ?? '0.0.0.0'),
+  // Apollo Router's coprocessor on its own listener; unset: not served at all.
+  COPROCESSOR_PORT: optionalInteger(0, 65535),
+  COPROCESSOR_HOST: optionalText.transform((value) => value ?? '127.0.0.1'),
   LOG_LEVEL: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
   DATA_DIR: optionalText.transform((value) => value ?? '.data'),
   DATABASE_URL: url(['postgres:', 'postgresql:']),

@@ -1,7 +1,7 @@
 // POST /coprocessor: revocation at the edge for Apollo Router (external coprocessing, RouterRequest
 // stage). Verifies the Bearer token or access cookie and checks its session in Redis, then either
 // continues with the verified claims in the router's context or ends the request with 401.
-import express, { Router, type RequestHandler } from 'express';
+import express, { Router, type ErrorRequestHandler, type RequestHandler } from 'express';
 import { parse as parseCookies } from 'cookie';
 import type { Logger } from 'pino';
 import { identifyCaller, type Caller, type CallerDeps } from '../auth/caller';
@@ -24,7 +24,18 @@ export const COPROCESSOR_PATH = '/coprocessor';
 export function coprocessorRouter(deps: CallerDeps & { bodyLimitBytes: number; logger: Logger }): Router {
   const router = Router();
   router.post(COPROCESSOR_PATH, express.json({ limit: deps.bodyLimitBytes }), handle(deps));
+  router.use(bodyErrors(deps.logger));
   return router;
+}
+
+/** Malformed or oversized bodies are not coprocessor requests: a 4xx, which fails the client request closed. */
+function bodyErrors(logger: Logger): ErrorRequestHandler {
+  return (error: { status?: unknown }, _request, response, next) => {
+    if (response.headersSent) return next(error);
+    const status = typeof error?.status === 'number' && error.status >= 400 && error.status < 500 ? error.status : 500;
+    if (status === 500) logger.error({ err: error }, 'coprocessor: unhandled error');
+    response.status(status).json({ error: status === 413 ? 'body too large' : status === 500 ? 'internal error' : 'malformed body' });
+  };
 }
 
 function handle(deps: CallerDeps & { logger: Logger }): RequestHandler {

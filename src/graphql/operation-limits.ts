@@ -1,12 +1,14 @@
 // Bounds on what one GraphQL operation may ask (SPEC §8): depth, aliases, cost and directives by
 // graphql-armor, tokens by graphql-js's own parser limit, "did you mean" suggestions hidden unless
-// introspection is on, and one credential field per operation. Every refusal is a validation or
-// parse error (HTTP 400) before any resolver runs.
+// introspection is on, federation's _service (the SDL) only where introspection is on, and one
+// credential field per operation. Every refusal is a validation or parse error (HTTP 400) before
+// any resolver runs.
 import type { ApolloServerPlugin } from '@apollo/server';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import { GraphQLError, type ParseOptions, type ValidationRule } from 'graphql';
 import type { Config } from '../config/config';
 import { oneCredentialFieldRule } from './credential-fields.rule';
+import { noFederationSdlRule } from './federation-sdl.rule';
 
 type ArmorConfig = NonNullable<ConstructorParameters<typeof ApolloArmor>[0]>;
 type RejectCallback = NonNullable<NonNullable<ArmorConfig['maxDepth']>['onReject']>[number];
@@ -35,7 +37,7 @@ export function operationLimits(settings: Config['graphql']): OperationLimits {
     blockFieldSuggestion: { enabled: !settings.introspection },
   }).protect();
   return {
-    validationRules: [oneCredentialFieldRule, ...armor.validationRules],
+    validationRules: [oneCredentialFieldRule, ...(settings.introspection ? [] : [noFederationSdlRule]), ...armor.validationRules],
     plugins: armor.plugins,
     parseOptions: { maxTokens: settings.maxTokens },
   };

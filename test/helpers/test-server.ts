@@ -23,6 +23,8 @@ export const TEST_SECRETS = {
 export interface TestServer extends GraphQLClient {
   url: string;
   origin: string;
+  /** POST here for Apollo Router's coprocessor, when COPROCESSOR_PORT is set (0 in tests: a free port). */
+  coprocessorUrl: string | undefined;
   config: Config;
   keys: TokenKeys;
   database: Database;
@@ -89,12 +91,14 @@ export async function createTestServer(options: TestServerOptions = {}): Promise
     : (fileResources.localFeed ??= new LocalUserChangeFeed());
   const app = await createApp(config, { database, sessions, rateLimits, redis, keys, logger, clock: options.clock, hasher: options.hasher, userChanges });
   const url = await app.listen(0, '127.0.0.1');
+  const coprocessorUrl = await app.coprocessor?.listen(0);
   const client = graphqlClient(url);
 
   return {
     ...client,
     url,
     origin: new URL(url).origin,
+    coprocessorUrl,
     config,
     keys,
     database,

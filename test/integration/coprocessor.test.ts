@@ -1,6 +1,8 @@
 // POST /coprocessor: Apollo Router's external coprocessing protocol (version 1, RouterRequest stage),
-// fed requests shaped exactly as Apollo's documentation shows them (test/fixtures/coprocessor).
+// fed requests shaped exactly as Apollo's documentation shows them (test/fixtures/coprocessor), on the
+// coprocessor's own listener (COPROCESSOR_PORT), never on the public port.
 import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { adminToken, clientTokenFor, newClient } from '../helpers/clients';
 import { LOGOUT, registerUser } from '../helpers/graphql';
@@ -14,9 +16,12 @@ const fixture = (name: string): Record<string, any> =>
   JSON.parse(readFileSync(path.join(__dirname, '../fixtures/coprocessor', name), 'utf8'));
 
 const closers: Array<() => Promise<void>> = [];
+/** The coprocessor on a free port of its own, on COPROCESSOR_HOST's default (127.0.0.1). */
+const WITH_COPROCESSOR = { env: { COPROCESSOR_PORT: '0' } };
+
 let server: TestServer;
 beforeAll(async () => {
-  server = await createTestServer();
+  server = await createTestServer(WITH_COPROCESSOR);
   closers.push(() => server.close());
 });
 afterAll(async () => {
@@ -25,7 +30,7 @@ afterAll(async () => {
 });
 
 async function coprocess(target: TestServer, body: unknown, options: { raw?: string; contentType?: string } = {}) {
-  const response = await fetch(new URL('/coprocessor', target.origin), {
+  const response = await fetch(target.coprocessorUrl!, {
     method: 'POST',
     headers: { 'content-type': options.contentType ?? 'application/json' },
     body: options.raw ?? JSON.stringify(body),
@@ -41,6 +46,62 @@ function routerRequest(headers: Record<string, string[]> = {}): Record<string, a
 }
 
 const bearer = (token: string) => ({ authorization: [`Bearer ${token}`] });
+
+describe('where the coprocessor listens', () => {
+  it('is not on the public port: POST /coprocessor there answers 404 and verifies nothing, even with a valid token', async () => {
+    const alice = await registerUser(server);
+    const response = await fetch(new URL('/coprocessor', server.origin), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(routerRequest(bearer(alice.accessToken))),
+    });
+    const text = await response.text();
+
+    expect(response.status).toBe(404);
+    expect(text).not.toMatch(/continue|break|jwt_claims/);
+    expect(text).not.toContain(alice.user.id);
+  });
+
+  it('listens on a port of its own, on 127.0.0.1 by default', () => {
+    const address = server.app.coprocessor!.server.address() as AddressInfo;
+
+    expect(address.address).toBe('127.0.0.1');
+    expect(address.port).not.toBe(Number(new URL(server.origin).port));
+    expect(server.coprocessorUrl).toBe(`http://127.0.0.1:${address.port}/coprocessor`);
+  });
+
+  it('serves nothing but POST /coprocessor there: GraphQL, health and a GET answer 404', async () => {
+    const origin = new URL(server.coprocessorUrl!).origin;
+    const graphql = await fetch(`${origin}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' });
+    const health = await fetch(`${origin}/health`);
+    const get = await fetch(server.coprocessorUrl!);
+
+    expect([graphql.status, health.status, get.status]).toEqual([404, 404, 404]);
+    expect(await graphql.text()).not.toContain('__typename');
+  });
+
+  it('is not served at all without COPROCESSOR_PORT', async () => {
+    const plain = await createTestServer();
+    closers.push(() => plain.close());
+    const response = await fetch(new URL('/coprocessor', plain.origin), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(routerRequest()) });
+
+    expect(plain.app.coprocessor).toBeUndefined();
+    expect(plain.coprocessorUrl).toBeUndefined();
+    expect(response.status).toBe(404);
+  });
+
+  it('stops listening when the app closes, after answering the request in flight and closing keep-alive connections', async () => {
+    const closing = await createTestServer(WITH_COPROCESSOR);
+    await coprocess(closing, routerRequest()); // leaves a keep-alive connection open, as a router does
+    const received = new Promise((resolve) => closing.app.coprocessor!.server.once('request', resolve));
+    const inFlight = coprocess(closing, routerRequest());
+    await received;
+    await closing.close();
+
+    expect((await inFlight).body.control).toBe('continue');
+    await expect(fetch(closing.coprocessorUrl!, { method: 'POST', body: '{}' })).rejects.toThrow();
+  });
+});
 
 describe('a RouterRequest the service can answer', () => {
   it('continues the documented example (no token) unchanged: same control properties, headers and context entries, no claims', async () => {
@@ -234,7 +295,7 @@ const redisUrl = realRedisUrl();
     const target = new URL(redisUrl!);
     const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port) });
     closers.push(() => proxy.close());
-    const cut = await createTestServer({ redisUrl: proxy.proxied(redisUrl!) });
+    const cut = await createTestServer({ ...WITH_COPROCESSOR, redisUrl: proxy.proxied(redisUrl!) });
     closers.push(() => cut.close());
     const alice = await registerUser(cut);
 

@@ -1,6 +1,7 @@
-// The two-command promise: with no configuration at all, the service runs on its embedded defaults.
+// The two-command promise: with no configuration at all, the service runs on its embedded defaults;
+// and the process entry starts and stops the coprocessor listener when COPROCESSOR_PORT is set.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -68,5 +69,49 @@ describe('embedded dev mode (npm start with no configuration)', () => {
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
+  });
+});
+
+describe('the process entry with COPROCESSOR_PORT set', () => {
+  let child: ChildProcess;
+  let output = '';
+  let dataDir: string;
+  let port: number;
+  let coprocessorPort: number;
+  const routerRequest = readFileSync(path.join(__dirname, '../fixtures/coprocessor/router-request.json'), 'utf8');
+  const post = (target: number) =>
+    fetch(`http://127.0.0.1:${target}/coprocessor`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: routerRequest });
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(path.join(tmpdir(), 'portcullis-coprocessor-'));
+    [port, coprocessorPort] = [await freePort(), await freePort()];
+    const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, COPROCESSOR_PORT: String(coprocessorPort) };
+    child = spawn(process.execPath, [ENTRY], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/ready`)).ok, 45_000);
+  }, 60_000);
+
+  afterAll(() => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('serves the coprocessor on its own port, on 127.0.0.1, and not on the public one', async () => {
+    const coprocessed = await post(coprocessorPort);
+    const publicPort = await post(port);
+
+    expect(output).toContain(`coprocessor at http://127.0.0.1:${coprocessorPort}/coprocessor`);
+    expect(coprocessed.status).toBe(200);
+    expect(((await coprocessed.json()) as { control: unknown }).control).toBe('continue');
+    expect(publicPort.status).toBe(404);
+  });
+
+  it('closes the coprocessor listener on SIGTERM and exits 0', async () => {
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+
+    expect(await exited).toBe(0);
+    await expect(post(coprocessorPort)).rejects.toThrow();
   });
 });

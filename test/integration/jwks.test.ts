@@ -1,6 +1,8 @@
 // GET /.well-known/jwks.json and /.well-known/openid-configuration (SPEC §3): every access-token key
-// still accepted is published as a public JWK; refresh keys and HMAC secrets never are.
+// still accepted is published as a public JWK; refresh keys and HMAC secrets never are. Discovery is
+// served only with an https JWT_ISSUER and PUBLIC_URL, never built from the request's Host.
 import { createPublicKey, type JsonWebKey } from 'node:crypto';
+import http, { type IncomingHttpHeaders } from 'node:http';
 import jwt from 'jsonwebtoken';
 import { jwkThumbprint } from '../../src/auth/keys';
 import { ME, REFRESH, registerUser } from '../helpers/graphql';
@@ -24,6 +26,18 @@ async function get(server: TestServer, path: string) {
   const response = await fetch(new URL(path, server.origin));
   const text = await response.text();
   return { status: response.status, headers: response.headers, text, body: JSON.parse(text) as Record<string, any> };
+}
+
+/** A GET with any Host header (fetch would not send a forged one). */
+function getWithHost(server: TestServer, path: string, headers: Record<string, string>) {
+  return new Promise<{ status: number; headers: IncomingHttpHeaders; text: string }>((resolve, reject) => {
+    const request = http.get(new URL(path, server.origin), { headers }, (response) => {
+      let text = '';
+      response.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+      response.on('end', () => resolve({ status: response.statusCode!, headers: response.headers, text }));
+    });
+    request.on('error', reject);
+  });
 }
 
 const sessionOf = (token: string) => decodeJwt(token).payload as { sub: string; sid: string };
@@ -102,21 +116,56 @@ describe.each(['ES256', 'RS256'] as const)('with %s keys', (algorithm) => {
     }
   });
 
-  it('describes itself with only true fields: the issuer of its tokens and where its keys are', async () => {
-    const response = await get(server, '/.well-known/openid-configuration');
+  it('serves no discovery document with the default issuer, which is not a URL, and echoes no Host', async () => {
+    const response = await getWithHost(server, '/.well-known/openid-configuration', { host: 'evil.example', 'x-forwarded-host': 'evil.example' });
 
-    expect(response.status).toBe(200);
-    expect(response.headers.get('cache-control')).toBe('public, max-age=300');
-    expect(response.body).toEqual({ issuer: server.config.jwt.issuer, jwks_uri: `${server.origin}/.well-known/jwks.json` });
+    expect(server.config.jwt.issuer).toBe('portcullis');
+    expect(response.status).toBe(404);
+    expect(JSON.parse(response.text)).toEqual({ error: 'not_found', error_description: expect.stringContaining('JWT_ISSUER is an https URL') });
+    expect(response.text).not.toContain('evil');
+    expect(response.headers['cache-control']).toBeUndefined();
   });
 });
 
-describe('with PUBLIC_URL set', () => {
-  it('names jwks_uri from PUBLIC_URL rather than from the request', async () => {
-    const server = await start({ ...keyEnv('ES256', { access: newKeyPair('ES256'), refresh: newKeyPair('ES256') }), PUBLIC_URL: 'https://auth.example.com/', JWT_ISSUER: 'https://auth.example.com' });
-    const response = await get(server, '/.well-known/openid-configuration');
+describe('the discovery document (OpenID Connect Discovery shape, never built from the request)', () => {
+  const es256 = () => keyEnv('ES256', { access: newKeyPair('ES256'), refresh: newKeyPair('ES256') });
+  const DOCUMENT = { issuer: 'https://auth.example.com', jwks_uri: 'https://auth.example.com/.well-known/jwks.json' };
 
-    expect(response.body).toEqual({ issuer: 'https://auth.example.com', jwks_uri: 'https://auth.example.com/.well-known/jwks.json' });
+  it('describes itself with only true fields, jwks_uri from PUBLIC_URL, whatever Host and X-Forwarded-* say', async () => {
+    // Behind a trusted proxy, so that X-Forwarded-Host would be believed if anything read it.
+    const server = await start({ ...es256(), PUBLIC_URL: 'https://auth.example.com/', JWT_ISSUER: DOCUMENT.issuer, TRUST_PROXY: 'loopback' });
+
+    for (const headers of [{}, { host: 'evil.example' }, { 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'http' }] as Record<string, string>[]) {
+      const response = await getWithHost(server, '/.well-known/openid-configuration', headers);
+      expect(response.status).toBe(200);
+      expect(JSON.parse(response.text)).toEqual(DOCUMENT);
+      expect(response.headers['cache-control']).toBe('public, max-age=300');
+      expect(response.headers.vary).toBeUndefined(); // one document for every request: a shared cache may keep it
+    }
+  });
+
+  it.each([
+    ['PUBLIC_URL is unset', { JWT_ISSUER: 'https://auth.example.com' }, 'PUBLIC_URL is set'],
+    ['JWT_ISSUER is a plain http URL', { JWT_ISSUER: 'http://auth.example.com', PUBLIC_URL: 'https://auth.example.com' }, 'JWT_ISSUER is an https URL'],
+    ['JWT_ISSUER has a query', { JWT_ISSUER: 'https://auth.example.com/?tenant=a', PUBLIC_URL: 'https://auth.example.com' }, 'JWT_ISSUER is an https URL'],
+    ['JWT_ISSUER has a fragment', { JWT_ISSUER: 'https://auth.example.com/#a', PUBLIC_URL: 'https://auth.example.com' }, 'JWT_ISSUER is an https URL'],
+  ])('answers 404 naming the fix when %s, and never a Host-derived jwks_uri', async (_case, env, fix) => {
+    const server = await start({ ...es256(), ...env });
+    const response = await getWithHost(server, '/.well-known/openid-configuration', { host: 'evil.example' });
+
+    expect(response.status).toBe(404);
+    expect(JSON.parse(response.text)).toEqual({ error: 'not_found', error_description: expect.stringContaining(fix) });
+    expect(response.text).not.toMatch(/evil|"jwks_uri"/);
+    // The keys themselves are still published: a router configured with the JWKS URL needs nothing more.
+    expect((await get(server, '/.well-known/jwks.json')).status).toBe(200);
+  });
+
+  it('serves the same document in production', async () => {
+    const server = await start({ ...es256(), NODE_ENV: 'production', PUBLIC_URL: 'https://auth.example.com', JWT_ISSUER: DOCUMENT.issuer });
+    const response = await getWithHost(server, '/.well-known/openid-configuration', { host: 'evil.example' });
+
+    expect(response.status).toBe(200);
+    expect(JSON.parse(response.text)).toEqual(DOCUMENT);
   });
 });
 

@@ -18,6 +18,7 @@ interface Service {
   healthcheck?: { test?: string | string[] };
   depends_on?: string[] | Record<string, { condition?: string }>;
   ports?: (string | number | { target?: number; published?: number | string })[];
+  expose?: (string | number)[];
   volumes?: (string | { type?: string; source?: string; target?: string })[];
 }
 interface Compose {
@@ -197,6 +198,20 @@ describe('docker-compose.yml', () => {
     expect(app.ports).toContainEqual(`${port}:${port}`);
   });
 
+  it('serves the coprocessor on the compose network only: its port is exposed to other containers, never published', () => {
+    const environment = environmentOf(app);
+    const port = Number(environment.COPROCESSOR_PORT);
+    const published = (app.ports ?? []).map((mapping) =>
+      typeof mapping === 'object' ? Number(mapping.target) : Number(String(mapping).split('/')[0]!.split(':').pop()),
+    );
+
+    expect(port).toBeGreaterThan(0);
+    expect(port).not.toBe(Number(environment.PORT ?? 4000));
+    expect(environment.COPROCESSOR_HOST).toBe('0.0.0.0'); // other containers reach it by the service name
+    expect((app.expose ?? []).map(Number)).toContain(port);
+    expect(published).not.toContain(port);
+  });
+
   it('is a valid production configuration once the shell provides the secrets', () => {
     const config = loadConfig(interpolatedEnvironment(app, SAMPLE_SHELL));
 
@@ -205,6 +220,7 @@ describe('docker-compose.yml', () => {
     expect(config.redisUrl).toBe('redis://redis:6379');
     expect(config.jwt.keys).toBeDefined();
     expect(config.graphql.introspection).toBe(false);
+    expect(config.coprocessor).toEqual({ port: 4001, host: '0.0.0.0' });
   });
 });
 

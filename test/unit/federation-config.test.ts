@@ -1,6 +1,6 @@
 // Configuration for a federated graph: extra verification keys per token kind (JWT_PUBLIC_KEYS,
-// JWT_VERIFICATION_SECRETS and their refresh twins), ROLE_SCOPES, PUBLIC_URL and
-// FEDERATION_AUTH_DIRECTIVES, every problem reported at once.
+// JWT_VERIFICATION_SECRETS and their refresh twins), ROLE_SCOPES, PUBLIC_URL,
+// FEDERATION_AUTH_DIRECTIVES and the coprocessor's listener, every problem reported at once.
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -127,11 +127,20 @@ describe('ROLE_SCOPES', () => {
     expect(loadConfig({}).jwt.roleScopes).toEqual({ USER: ['profile:read'], ADMIN: ['profile:read', 'users:read', 'users:write'] });
   });
 
-  it('reads scopes separated by spaces or commas, roles in any case, and gives a role left out no scopes', () => {
-    expect(loadConfig({ ROLE_SCOPES: 'admin=profile:read, users:read  audit:read' }).jwt.roleScopes).toEqual({
-      USER: [],
+  it('reads scopes separated by spaces or commas and roles in any case', () => {
+    expect(loadConfig({ ROLE_SCOPES: 'admin=profile:read, users:read  audit:read;User=profile:read,orders:read' }).jwt.roleScopes).toEqual({
+      USER: ['profile:read', 'orders:read'],
       ADMIN: ['profile:read', 'users:read', 'audit:read'],
     });
+  });
+
+  it('refuses a role left out, or given scopes without profile:read, in one line naming the fix, since me would answer FORBIDDEN', () => {
+    expect(problemsOf({ ROLE_SCOPES: 'ADMIN=profile:read users:read' })).toEqual([
+      'ROLE_SCOPES gives USER no profile:read, which `me` requires (a role left out gets no scopes): add it, like USER=profile:read',
+    ]);
+    expect(problemsOf({ ROLE_SCOPES: 'USER=orders:read;ADMIN=' })).toEqual([
+      'ROLE_SCOPES gives USER and ADMIN no profile:read, which `me` requires (a role left out gets no scopes): add it, like USER=profile:read;ADMIN=profile:read',
+    ]);
   });
 
   it('refuses an unknown role, a repeated role and a scope with a quote, in one line with an example', () => {
@@ -160,6 +169,24 @@ describe('PUBLIC_URL and FEDERATION_AUTH_DIRECTIVES', () => {
     expect(problemsOf({ PUBLIC_URL: 'ftp://auth.example.com', FEDERATION_AUTH_DIRECTIVES: 'sometimes' })).toEqual([
       'PUBLIC_URL must be a https: or http:// URL',
       'FEDERATION_AUTH_DIRECTIVES must be true or false (got "sometimes")',
+    ]);
+  });
+});
+
+describe('COPROCESSOR_PORT and COPROCESSOR_HOST', () => {
+  it('serve no coprocessor by default, and bind it to 127.0.0.1 when only the port is set', () => {
+    expect(loadConfig({}).coprocessor).toEqual({ port: undefined, host: '127.0.0.1' });
+    expect(loadConfig({ COPROCESSOR_PORT: '4001' }).coprocessor).toEqual({ port: 4001, host: '127.0.0.1' });
+    expect(loadConfig({ COPROCESSOR_PORT: ' 4001 ', COPROCESSOR_HOST: '0.0.0.0' }).coprocessor).toEqual({ port: 4001, host: '0.0.0.0' });
+  });
+
+  it('refuse the public port, a port out of range, and a host without a port, one line each', () => {
+    expect(problemsOf({ PORT: '4000', COPROCESSOR_PORT: '4000' })).toEqual([
+      'COPROCESSOR_PORT must differ from PORT: the coprocessor needs a listener the public cannot reach',
+    ]);
+    expect(problemsOf({ COPROCESSOR_PORT: '70000' })).toEqual(['COPROCESSOR_PORT must be a whole number from 0 to 65535 (got "70000")']);
+    expect(problemsOf({ COPROCESSOR_HOST: '0.0.0.0' })).toEqual([
+      'COPROCESSOR_HOST is set but COPROCESSOR_PORT is not: set COPROCESSOR_PORT (like 4001) to serve the coprocessor',
     ]);
   });
 });
