@@ -55,6 +55,7 @@ const durationOrZero = (fallback: string) =>
     return z.NEVER;
   });
 
+/** Unset stays undefined (the feature is off); set, a whole number in range. */
 const optionalInteger = (min: number, max: number) =>
   optionalText.transform((value, ctx) => {
     if (value === undefined) return undefined;
@@ -65,23 +66,7 @@ const optionalInteger = (min: number, max: number) =>
   });
 
 const integer = (fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) =>
-  optionalText.transform((value, ctx) => {
-    if (value === undefined) return fallback;
-    const parsed = Number(value.trim());
-    if (Number.isInteger(parsed) && parsed >= min && parsed <= max) return parsed;
-    ctx.addIssue({ code: 'custom', message: `must be a whole number from ${min} to ${max} (got "${value}")` });
-    return z.NEVER;
-  });
-
-/** Unset stays undefined (the feature is off); set, a whole number in range. */
-const optionalInteger = (min: number, max: number) =>
-  optionalText.transform((value, ctx) => {
-    if (value === undefined) return undefined;
-    const parsed = Number(value.trim());
-    if (Number.isInteger(parsed) && parsed >= min && parsed <= max) return parsed;
-    ctx.addIssue({ code: 'custom', message: `must be a whole number from ${min} to ${max} (got "${value}")` });
-    return z.NEVER;
-  });
+  optionalInteger(min, max).transform((value) => value ?? fallback);
 
 const url = (protocols: string[]) =>
   optionalText.transform((value, ctx) => {
