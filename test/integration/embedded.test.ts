@@ -27,37 +27,55 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promis
   throw new Error('timed out');
 }
 
-describe('embedded dev mode (npm start with no configuration)', () => {
-  let child: ChildProcess;
+interface Entry {
+  child: ChildProcess;
+  port: number;
+  /** Everything the process printed so far, stdout and stderr. */
+  output(): string;
+  cleanUp(): void;
+}
+
+/** Starts dist/src/main.js with only what a fresh shell has (no DATABASE_URL, REDIS_URL or keys), plus `extraEnv`. */
+async function startEntry(extraEnv: Record<string, string> = {}): Promise<Entry> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'portcullis-embedded-'));
+  const port = await freePort();
+  const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, ...extraEnv };
+  const child = spawn(process.execPath, [ENTRY], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
-  let dataDir: string;
-  let port: number;
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/ready`)).ok, 45_000);
+  return {
+    child,
+    port,
+    output: () => output,
+    cleanUp() {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+const exitCodeOf = (child: ChildProcess) => new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+
+describe('embedded dev mode (npm start with no configuration)', () => {
+  let entry: Entry;
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(path.join(tmpdir(), 'portcullis-embedded-'));
-    port = await freePort();
-    // Only what a fresh shell has: no DATABASE_URL, REDIS_URL or keys.
-    const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir };
-    child = spawn(process.execPath, [ENTRY], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/ready`)).ok, 45_000);
+    entry = await startEntry();
   }, 60_000);
 
-  afterAll(() => {
-    if (child.exitCode === null) child.kill('SIGKILL');
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => entry.cleanUp());
 
   it('says loudly that it runs in single-instance dev mode', () => {
-    expect(output).toContain('SINGLE-INSTANCE DEV MODE');
-    expect(output).toMatch(/embedded PostgreSQL \(PGlite\)/);
-    expect(output).toContain('in-process session store');
-    expect(output).toContain('generated dev keys');
+    expect(entry.output()).toContain('SINGLE-INSTANCE DEV MODE');
+    expect(entry.output()).toMatch(/embedded PostgreSQL \(PGlite\)/);
+    expect(entry.output()).toContain('in-process session store');
+    expect(entry.output()).toContain('generated dev keys');
   });
 
   it('registers a user and answers me with the returned token', async () => {
-    const client = graphqlClient(`http://127.0.0.1:${port}/graphql`);
+    const client = graphqlClient(`http://127.0.0.1:${entry.port}/graphql`);
     const input = newUser();
     const registered = await client.gql(REGISTER, { input });
     expect(registered.errors).toBeUndefined();
@@ -66,50 +84,39 @@ describe('embedded dev mode (npm start with no configuration)', () => {
   });
 
   it('finishes in-flight work and exits 0 on SIGTERM', async () => {
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    child.kill('SIGTERM');
+    const exited = exitCodeOf(entry.child);
+    entry.child.kill('SIGTERM');
     expect(await exited).toBe(0);
   });
 });
 
 describe('the process entry with COPROCESSOR_PORT set', () => {
-  let child: ChildProcess;
-  let output = '';
-  let dataDir: string;
-  let port: number;
+  let entry: Entry;
   let coprocessorPort: number;
   const routerRequest = readFileSync(path.join(__dirname, '../fixtures/coprocessor/router-request.json'), 'utf8');
   const post = (target: number) =>
     fetch(`http://127.0.0.1:${target}/coprocessor`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: routerRequest });
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(path.join(tmpdir(), 'portcullis-coprocessor-'));
-    [port, coprocessorPort] = [await freePort(), await freePort()];
-    const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, COPROCESSOR_PORT: String(coprocessorPort) };
-    child = spawn(process.execPath, [ENTRY], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/ready`)).ok, 45_000);
+    coprocessorPort = await freePort();
+    entry = await startEntry({ COPROCESSOR_PORT: String(coprocessorPort) });
   }, 60_000);
 
-  afterAll(() => {
-    if (child.exitCode === null) child.kill('SIGKILL');
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => entry.cleanUp());
 
   it('serves the coprocessor on its own port, on 127.0.0.1, and not on the public one', async () => {
     const coprocessed = await post(coprocessorPort);
-    const publicPort = await post(port);
+    const publicPort = await post(entry.port);
 
-    expect(output).toContain(`coprocessor at http://127.0.0.1:${coprocessorPort}/coprocessor`);
+    expect(entry.output()).toContain(`coprocessor at http://127.0.0.1:${coprocessorPort}/coprocessor`);
     expect(coprocessed.status).toBe(200);
     expect(((await coprocessed.json()) as { control: unknown }).control).toBe('continue');
     expect(publicPort.status).toBe(404);
   });
 
   it('closes the coprocessor listener on SIGTERM and exits 0', async () => {
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    child.kill('SIGTERM');
+    const exited = exitCodeOf(entry.child);
+    entry.child.kill('SIGTERM');
 
     expect(await exited).toBe(0);
     await expect(post(coprocessorPort)).rejects.toThrow();
