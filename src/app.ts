@@ -18,6 +18,7 @@ import { AuditService } from './audit/audit.service';
 import { AuthService } from './auth/auth.service';
 import { Argon2PasswordHasher, type PasswordHasher } from './auth/password';
 import { PasswordChangeService } from './auth/password-change.service';
+import { SessionAuthenticator } from './auth/session-authenticator';
 import type { RateLimits } from './auth/rate-limit';
 import { systemClock, TokenService, type Clock } from './auth/tokens';
 import { wellKnownRouter } from './auth/well-known.router';
@@ -108,7 +109,10 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   });
 
   // Users and machine clients are told apart the same way for GraphQL requests and the coprocessor.
-  const callers = { auth, clients: new ClientAuthenticator({ tokens, state: clientState }) };
+  const callers = {
+    users: new SessionAuthenticator({ tokens, sessions: deps.sessions }),
+    clients: new ClientAuthenticator({ tokens, state: clientState }),
+  };
   const expressApp = express();
   const server = http.createServer(expressApp);
   const limits = operationLimits(config.graphql);

@@ -1,5 +1,5 @@
-// Register, login, refresh, logout and request authentication (SPEC §4–§7). Depends only on
-// interfaces: UserRepository, SessionStore, PasswordHasher, TokenService, RateLimits.
+// Register, login, refresh and logout (SPEC §4–§7); SessionAuthenticator checks each request's token.
+// Depends only on interfaces: UserRepository, SessionStore, PasswordHasher, TokenService, RateLimits.
 import type { Logger } from 'pino';
 import { noAudit, type AuditLog, type AuthEventInput } from '../audit/audit-event';
 import type { Config } from '../config/config';
@@ -25,9 +25,6 @@ export interface AuthResult {
   /** Access-token lifetime in seconds. */
   expiresIn: number;
 }
-
-/** A request either has a viewer or is anonymous, with the reason kept for logs. */
-export type Authentication = { viewer: Viewer } | { viewer: null; reason: string };
 
 export interface AuthServiceDeps {
   users: UserRepository;
@@ -186,21 +183,6 @@ export class AuthService {
     const user = await this.deps.users.findById(viewer.userId);
     if (!user?.active) throw new UnauthenticatedError();
     return user;
-  }
-
-  /** The context builder's check: a valid access token whose session is live and belongs to its subject. */
-  async authenticate(accessToken: string | undefined): Promise<Authentication> {
-    if (!accessToken) return { viewer: null, reason: 'no token' };
-    let claims;
-    try {
-      claims = this.deps.tokens.verifyAccess(accessToken);
-    } catch (error) {
-      return { viewer: null, reason: (error as Error).message };
-    }
-    const owner = await this.deps.sessions.ownerOf(claims.sid, claims.sub);
-    if (owner !== claims.sub) return { viewer: null, reason: 'session revoked or expired' };
-    const scopes = claims.scope ? claims.scope.split(' ') : [];
-    return { viewer: { userId: claims.sub, sessionId: claims.sid, role: claims.role, scopes } };
   }
 
   private async startSession(user: UserRecord, client: ClientInfo): Promise<AuthResult> {
