@@ -47,7 +47,7 @@ export class TestOidcProvider {
     await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
     const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const instance = new TestOidcProvider(issuer, server, { privateKey, publicJwk, kid });
-    const provider = new Provider(issuer, {
+    const provider = quietly(() => new Provider(issuer, {
       clients: [
         {
           client_id: TEST_CLIENT.id,
@@ -70,7 +70,7 @@ export class TestOidcProvider {
       cookies: { keys: ['test-provider-cookie-key-0123456789'] },
       pkce: { required: () => true },
       ttl: { AccessToken: 600, AuthorizationCode: 60, IdToken: 600, Interaction: 600, Session: 3600, Grant: 3600 },
-    });
+    }));
     const callback = provider.callback();
     server.on('request', (request: http.IncomingMessage, response: http.ServerResponse) => {
       if (request.url?.startsWith('/interaction/')) return void instance.interact(provider, request, response);
@@ -131,4 +131,17 @@ export async function freePort(): Promise<number> {
   const { port } = probe.address() as AddressInfo;
   await new Promise<void>((resolve) => probe.close(() => resolve()));
   return port;
+}
+
+/** oidc-provider warns that its in-memory store is for development: that is what a test wants, so not shown. */
+function quietly<T>(build: () => T): T {
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => {
+    if (!String(args[0]).includes('in-memory adapter')) warn(...args);
+  };
+  try {
+    return build();
+  } finally {
+    console.warn = warn;
+  }
 }

@@ -30,6 +30,7 @@ export function providerEnv(issuer: string, publicUrl: string): Record<string, s
     OIDC_TEST_CLIENT_SECRET: TEST_CLIENT.secret,
     OIDC_TEST_NAME: 'Test IdP',
     OIDC_TEST_AUDIENCES: `${TEST_CLIENT.id},${NATIVE_CLIENT_ID}`,
+    USER_CACHE_TTL: '0', // tests change users in the database directly
   };
 }
 
