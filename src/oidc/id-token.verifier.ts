@@ -31,8 +31,17 @@ export async function verifyIdToken(provider: DiscoveredProvider, idToken: strin
   return payload;
 }
 
-/** fetch rejects with a TypeError whose cause is the socket error when the provider cannot be reached. */
+/**
+ * The provider could not be reached: fetch rejects with a TypeError whose cause is the socket error, or a
+ * time-out; the libraries may wrap either (openid-client's "something went wrong" keeps it as the cause).
+ */
 export function isNetworkFailure(error: unknown): boolean {
-  if (error instanceof TypeError && error.cause !== undefined) return true;
-  return error instanceof DOMException && (error.name === 'TimeoutError' || error.name === 'AbortError');
+  // By name, not instanceof: fetch's errors may come from another realm (test sandboxes, workers).
+  for (let current: unknown = error, depth = 0; current && depth < 5; depth += 1) {
+    const { name, code, cause } = current as { name?: unknown; code?: unknown; cause?: unknown };
+    if (name === 'TypeError' && cause !== undefined) return true;
+    if (name === 'TimeoutError' || name === 'AbortError' || code === 'OAUTH_TIMEOUT' || code === 'OAUTH_ABORT') return true;
+    current = cause;
+  }
+  return false;
 }

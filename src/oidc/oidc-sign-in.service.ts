@@ -156,7 +156,7 @@ function classify(error: unknown): unknown {
     return new OidcError(error.error === 'access_denied' ? OidcErrorCode.ACCESS_DENIED : OidcErrorCode.PROVIDER_ERROR, error.error);
   }
   if (isNetworkFailure(error)) return new ServiceUnavailableError('identity provider', error);
-  if (error instanceof client.ClientError && error.cause instanceof Response && error.cause.status >= 500) {
+  if (error instanceof client.ClientError && (error.cause as { status?: unknown } | undefined)?.status !== undefined && Number((error.cause as Response).status) >= 500) {
     return new ServiceUnavailableError('identity provider', error);
   }
   if (error instanceof client.ResponseBodyError) return new OidcError(OidcErrorCode.INVALID_TOKEN, `token endpoint: ${error.error}`);
