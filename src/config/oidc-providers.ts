@@ -50,7 +50,7 @@ export function loadOidcProviders(rawEnv: RawEnv, problems: string[], options: {
     const id = match[1]!.toLowerCase();
     if (!seen.has(id) && !ids.includes(id)) problems.push(`${name} is set but ${id} is not in OIDC_PROVIDERS: add ${id} to OIDC_PROVIDERS or remove ${name}`);
   }
-  if (providers.length > 0 && !options.publicUrl) {
+  if (ids.length > 0 && !options.publicUrl) {
     problems.push(
       'OIDC_PROVIDERS needs PUBLIC_URL (the service as browsers reach it, like https://auth.example.com): each provider redirects to PUBLIC_URL/auth/oidc/<id>/callback',
     );
