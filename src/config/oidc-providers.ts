@@ -21,10 +21,10 @@ export interface OidcProviderConfig {
 export const DEFAULT_OIDC_SCOPES = 'openid email profile';
 
 const ID = /^[a-z][a-z0-9_]{0,31}$/;
-const SUFFIXES = ['ISSUER', 'CLIENT_ID', 'CLIENT_SECRET', 'SCOPES', 'AUDIENCES', 'NAME'] as const;
+type Suffix = 'ISSUER' | 'CLIENT_ID' | 'CLIENT_SECRET' | 'SCOPES' | 'AUDIENCES' | 'NAME';
 
 const text = (value: string | undefined): string | undefined => (value === undefined || value.trim() === '' ? undefined : value.trim());
-const variable = (id: string, suffix: (typeof SUFFIXES)[number]): string => `OIDC_${id.toUpperCase()}_${suffix}`;
+const variable = (id: string, suffix: Suffix): string => `OIDC_${id.toUpperCase()}_${suffix}`;
 
 export function loadOidcProviders(rawEnv: RawEnv, problems: string[], options: { production: boolean; publicUrl: string | undefined }): OidcProviderConfig[] {
   const ids = (text(rawEnv.OIDC_PROVIDERS) ?? '').split(',').map((id) => id.trim()).filter(Boolean);
@@ -59,7 +59,7 @@ export function loadOidcProviders(rawEnv: RawEnv, problems: string[], options: {
 }
 
 function loadProvider(id: string, rawEnv: RawEnv, problems: string[], production: boolean): OidcProviderConfig | undefined {
-  const get = (suffix: (typeof SUFFIXES)[number]) => text(rawEnv[variable(id, suffix)]);
+  const get = (suffix: Suffix) => text(rawEnv[variable(id, suffix)]);
   const before = problems.length;
   const issuer = get('ISSUER');
   if (!issuer) {

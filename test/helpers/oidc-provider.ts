@@ -28,14 +28,14 @@ export interface StartOptions {
 export class TestOidcProvider {
   readonly accounts = new Map<string, TestAccount>();
   /** Who logs in at the next interaction, or 'deny' to refuse consent. */
-  nextLogin: string | 'deny' = 'alice';
+  nextLogin: string = 'alice';
   /** Requests to the JWKS, counted (the refetch floor is tested with it). */
   jwksRequests = 0;
 
   private constructor(
     readonly issuer: string,
     private readonly server: http.Server,
-    readonly signingKey: { privateKey: CryptoKey; publicJwk: JWK; kid: string },
+    readonly signingKey: { privateKey: Parameters<SignJWT['sign']>[0]; publicJwk: JWK; kid: string },
   ) {}
 
   static async start(options: StartOptions): Promise<TestOidcProvider> {
@@ -75,7 +75,7 @@ export class TestOidcProvider {
     server.on('request', (request: http.IncomingMessage, response: http.ServerResponse) => {
       if (request.url?.startsWith('/interaction/')) return void instance.interact(provider, request, response);
       if (request.url?.startsWith('/jwks')) instance.jwksRequests += 1;
-      callback(request, response);
+      void callback(request, response);
     });
     return instance;
   }
@@ -111,7 +111,7 @@ export class TestOidcProvider {
   }
 
   /** An ID token signed with the provider's own key (as the provider would issue it), claims overridable. */
-  async mint(claims: JWTPayload, options: { header?: Record<string, unknown>; key?: CryptoKey | Uint8Array; alg?: string } = {}): Promise<string> {
+  async mint(claims: JWTPayload, options: { header?: Record<string, unknown>; key?: Parameters<SignJWT['sign']>[0]; alg?: string } = {}): Promise<string> {
     const now = Math.floor(Date.now() / 1000);
     return new SignJWT({ iss: this.issuer, aud: TEST_CLIENT.id, iat: now, exp: now + 300, ...claims })
       .setProtectedHeader({ alg: options.alg ?? 'RS256', kid: this.signingKey.kid, typ: 'JWT', ...options.header })

@@ -1,6 +1,6 @@
 // The service and a real OpenID provider wired to each other, for the sign-in tests: one call starts
 // both (provider "test" at the service, the service's callback registered at the provider).
-import { Browser } from './browser';
+import type { Browser } from './browser';
 import { freePort, NATIVE_CLIENT_ID, TEST_CLIENT, TestOidcProvider } from './oidc-provider';
 import { createTestServer, type TestServer, type TestServerOptions } from './test-server';
 
@@ -12,7 +12,7 @@ export interface OidcTestbed {
   provider: TestOidcProvider;
   publicUrl: string;
   /** Runs the browser flow: /start → provider (nextLogin logs in and consents) → /callback → the app. */
-  signIn(browser: Browser, options?: { redirectTo?: string; link?: boolean; login?: string | 'deny' }): Promise<URL>;
+  signIn(browser: Browser, options?: { redirectTo?: string; link?: boolean; login?: string }): Promise<URL>;
   /** The /start URL for this provider. */
   startUrl(options?: { redirectTo?: string; link?: boolean }): string;
   close(): Promise<void>;
@@ -41,7 +41,7 @@ export async function startOidcTestbed(options: TestServerOptions = {}): Promise
   const server = await createTestServer({ ...options, port, env: { ...providerEnv(provider.issuer, publicUrl), ...options.env } });
   await waitForProvider(server);
   const startUrl = ({ redirectTo = `${APP_URL}/signed-in`, link = false } = {}) =>
-    `${publicUrl}/auth/oidc/${PROVIDER_ID}/start?${new URLSearchParams({ redirect_to: redirectTo, ...(link ? { link: '1' } : {}) })}`;
+    `${publicUrl}/auth/oidc/${PROVIDER_ID}/start?${new URLSearchParams({ redirect_to: redirectTo, ...(link ? { link: '1' } : {}) }).toString()}`;
   return {
     server,
     provider,

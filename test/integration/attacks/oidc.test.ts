@@ -63,7 +63,7 @@ const callbackAnswer = async (browser: Browser, url: URL | string) => {
 /** Keys and tricks an attacker signs with. */
 async function forgeries(provider: TestOidcProvider) {
   const stranger = await generateKeyPair('RS256');
-  const publicPem = createPublicKey({ key: provider.signingKey.publicJwk as JsonWebKey, format: 'jwk' }).export({ type: 'spki', format: 'pem' }).toString();
+  const publicPem = createPublicKey({ key: provider.signingKey.publicJwk, format: 'jwk' }).export({ type: 'spki', format: 'pem' }).toString();
   return {
     'a nonce from another flow': (claims: JWTPayload) => provider.mint({ ...claims, nonce: 'not-the-nonce-of-this-flow' }),
     'another audience': (claims: JWTPayload) => provider.mint({ ...claims, aud: 'some-other-client' }),
