@@ -75,6 +75,7 @@ export class OidcProviderRegistry {
       this.discovered.set(settings.id, await this.fetchMetadata(settings));
       this.options.logger.info({ provider: settings.id, issuer: settings.issuer }, 'OpenID provider discovered');
     } catch (error) {
+      if (this.closed) return;
       this.options.logger.warn(
         { provider: settings.id, issuer: settings.issuer, err: (error as Error).message, retryInMs: retryMs },
         'OpenID provider discovery failed: sign-in with it is unavailable until a retry succeeds',

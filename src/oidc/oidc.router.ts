@@ -2,6 +2,7 @@
 // /auth/oidc/<id>/start sends the browser to the provider, /auth/oidc/<id>/callback brings it back
 // signed in (the cookies of §6) or with ?error=<code>. Never a stack or a 500: every failure is a code.
 import cookieParser from 'cookie-parser';
+import cors from 'cors';
 import express, { type Request, type Response, type Router } from 'express';
 import type { Logger } from 'pino';
 import { accessTokenFrom, AuthCookies } from '../auth/cookies';
@@ -46,7 +47,8 @@ export function oidcRouter(deps: OidcRouterDeps): Router {
     next();
   });
 
-  router.get('/auth/oidc', (_request, response) => {
+  // A login page on the web app's origin reads the list with fetch; the sign-in itself is a navigation.
+  router.get('/auth/oidc', cors({ origin: [new URL(config.appUrl).origin, ...config.http.corsOrigins] }), (_request, response) => {
     response.json({ providers: registry.list() });
   });
 

@@ -34,6 +34,13 @@ describe('the provider list', () => {
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ providers: [{ id: PROVIDER_ID, name: 'Test IdP', available: true }] });
   });
+
+  it("lets the web app's origin read the list (CORS), and no other origin", async () => {
+    const fromApp = await fetch(`${bed.publicUrl}/auth/oidc`, { headers: { origin: APP_URL } });
+    expect(fromApp.headers.get('access-control-allow-origin')).toBe(APP_URL);
+    const fromElsewhere = await fetch(`${bed.publicUrl}/auth/oidc`, { headers: { origin: 'https://evil.example' } });
+    expect(fromElsewhere.headers.get('access-control-allow-origin')).toBeNull();
+  });
 });
 
 describe('signing in through the provider', () => {
