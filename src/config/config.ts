@@ -63,7 +63,11 @@ export interface Config {
   /** The web app's URL (APP_URL, default http://localhost:3000): sign-in redirects may go to its origin. */
   readonly appUrl: string;
   /** Sign-in with OpenID providers (SPEC §12); none configured: the feature is off. */
-  readonly oidc: { readonly providers: readonly OidcProviderConfig[] };
+  readonly oidc: {
+    readonly providers: readonly OidcProviderConfig[];
+    /** Callbacks are <base>/auth/oidc/<id>/callback: PUBLIC_URL (required in production), else http://localhost:<PORT>. */
+    readonly callbackBase: string;
+  };
   readonly graphql: {
     /** Also shows "did you mean" suggestions in error messages when true. */
     readonly introspection: boolean;
@@ -202,7 +206,7 @@ export function loadConfig(rawEnv: RawEnv = process.env): Config {
     cookies: { secure: env.COOKIE_SECURE, sameSite: env.COOKIE_SAMESITE, domain: env.COOKIE_DOMAIN },
     http: { corsOrigins: env.CORS_ORIGINS, bodyLimitBytes: env.BODY_LIMIT, trustProxy: env.TRUST_PROXY, publicUrl: env.PUBLIC_URL },
     appUrl: env.APP_URL,
-    oidc: { providers: oidcProviders },
+    oidc: { providers: oidcProviders, callbackBase: env.PUBLIC_URL ?? `http://localhost:${env.PORT}` },
     graphql: {
       introspection: env.GRAPHQL_INTROSPECTION ?? !production,
       maxDepth: env.GRAPHQL_MAX_DEPTH,

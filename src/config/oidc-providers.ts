@@ -26,6 +26,7 @@ type Suffix = 'ISSUER' | 'CLIENT_ID' | 'CLIENT_SECRET' | 'SCOPES' | 'AUDIENCES' 
 const text = (value: string | undefined): string | undefined => (value === undefined || value.trim() === '' ? undefined : value.trim());
 const variable = (id: string, suffix: Suffix): string => `OIDC_${id.toUpperCase()}_${suffix}`;
 
+/** Outside production an unset PUBLIC_URL means the service on this machine: http://localhost:<PORT>. */
 export function loadOidcProviders(rawEnv: RawEnv, problems: string[], options: { production: boolean; publicUrl: string | undefined }): OidcProviderConfig[] {
   const ids = (text(rawEnv.OIDC_PROVIDERS) ?? '').split(',').map((id) => id.trim()).filter(Boolean);
   const providers: OidcProviderConfig[] = [];
@@ -50,7 +51,7 @@ export function loadOidcProviders(rawEnv: RawEnv, problems: string[], options: {
     const id = match[1]!.toLowerCase();
     if (!seen.has(id) && !ids.includes(id)) problems.push(`${name} is set but ${id} is not in OIDC_PROVIDERS: add ${id} to OIDC_PROVIDERS or remove ${name}`);
   }
-  if (ids.length > 0 && !options.publicUrl) {
+  if (ids.length > 0 && !options.publicUrl && options.production) {
     problems.push(
       'OIDC_PROVIDERS needs PUBLIC_URL (the service as browsers reach it, like https://auth.example.com): each provider redirects to PUBLIC_URL/auth/oidc/<id>/callback',
     );

@@ -77,7 +77,7 @@ export class OidcProviderRegistry {
     } catch (error) {
       if (this.closed) return;
       this.options.logger.warn(
-        { provider: settings.id, issuer: settings.issuer, err: (error as Error).message, retryInMs: retryMs },
+        { provider: settings.id, issuer: settings.issuer, err: (error as Error).message, cause: causeOf(error), retryInMs: retryMs },
         'OpenID provider discovery failed: sign-in with it is unavailable until a retry succeeds',
       );
       const timer = setTimeout(() => {
@@ -122,4 +122,11 @@ export class OidcProviderRegistry {
     });
     return { settings, client: configuration, jwks, algorithms };
   }
+}
+
+/** What an operator needs from a failed discovery: the socket error's code (ECONNREFUSED, ENOTFOUND…) or message. */
+function causeOf(error: unknown): string | undefined {
+  const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause;
+  if (typeof cause?.code === 'string') return cause.code;
+  return typeof cause?.message === 'string' ? cause.message : undefined;
 }

@@ -50,7 +50,7 @@ export function createOidc(deps: OidcModuleDeps) {
     limits: deps.limits,
     audit: deps.audit,
     logger,
-    publicUrl: config.http.publicUrl ?? `http://localhost:${config.port}`,
+    publicUrl: config.oidc.callbackBase,
   });
   const router = oidcRouter({ registry, signIn, users: deps.sessionUsers, config, logger });
   return { registry, accounts, signIn, router, close: () => registry.close() };

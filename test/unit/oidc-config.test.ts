@@ -4,6 +4,13 @@ import { ConfigError, loadConfig } from '../../src/config/config';
 import { allowedRedirect } from '../../src/oidc/redirect-target';
 
 const BASE = { PUBLIC_URL: 'https://auth.example.com' };
+const PRODUCTION = {
+  NODE_ENV: 'production',
+  DATABASE_URL: 'postgresql://db.internal/portcullis',
+  REDIS_URL: 'redis://cache.internal:6379',
+  JWT_SECRET: 'access-secret-of-exactly-32-byte',
+  JWT_REFRESH_SECRET: 'refresh-secret-of-32-bytes-long!',
+};
 const GOOGLE = {
   OIDC_PROVIDERS: 'google',
   OIDC_GOOGLE_ISSUER: 'https://accounts.google.com',
@@ -71,27 +78,28 @@ describe('OpenID providers in the configuration', () => {
     expect(problemsOf({ ...BASE, ...GOOGLE, ...change })).toEqual([problem]);
   });
 
-  it('needs PUBLIC_URL for the callback URL, never the Host header', () => {
-    expect(problemsOf({ ...GOOGLE })).toEqual([
-      'OIDC_PROVIDERS needs PUBLIC_URL (the service as browsers reach it, like https://auth.example.com): each provider redirects to PUBLIC_URL/auth/oidc/<id>/callback',
-    ]);
+  it('builds the callback URL from PUBLIC_URL, never from a request', () => {
+    expect(loadConfig({ ...BASE, ...GOOGLE }).oidc.callbackBase).toBe('https://auth.example.com');
+  });
+
+  it('uses http://localhost:<PORT> for callbacks outside production when PUBLIC_URL is unset (npm start with a provider)', () => {
+    expect(loadConfig({ ...GOOGLE, PORT: '4100' }).oidc.callbackBase).toBe('http://localhost:4100');
   });
 
   it('refuses an http issuer in production', () => {
-    const production = {
-      NODE_ENV: 'production',
-      DATABASE_URL: 'postgresql://db.internal/portcullis',
-      REDIS_URL: 'redis://cache.internal:6379',
-      JWT_SECRET: 'access-secret-of-exactly-32-byte',
-      JWT_REFRESH_SECRET: 'refresh-secret-of-32-bytes-long!',
-    };
-    expect(problemsOf({ ...production, ...BASE, ...GOOGLE, OIDC_GOOGLE_ISSUER: 'http://accounts.google.com' })).toEqual([
+    expect(problemsOf({ ...PRODUCTION, ...BASE, ...GOOGLE, OIDC_GOOGLE_ISSUER: 'http://accounts.google.com' })).toEqual([
       'OIDC_GOOGLE_ISSUER must be an https URL without query or fragment, like https://accounts.google.com (got "http://accounts.google.com")',
     ]);
   });
 
+  it('needs PUBLIC_URL in production: the callback registered at each provider is built from it', () => {
+    expect(problemsOf({ ...PRODUCTION, ...GOOGLE })).toEqual([
+      'OIDC_PROVIDERS needs PUBLIC_URL (the service as browsers reach it, like https://auth.example.com): each provider redirects to PUBLIC_URL/auth/oidc/<id>/callback',
+    ]);
+  });
+
   it('reports every problem at once', () => {
-    expect(problemsOf({ OIDC_PROVIDERS: 'a,b', APP_URL: 'ftp://x' })).toHaveLength(6); // APP_URL, a and b's issuer and client id, PUBLIC_URL
+    expect(problemsOf({ OIDC_PROVIDERS: 'a,b', APP_URL: 'ftp://x' })).toHaveLength(5); // APP_URL, a and b's issuer and client id
   });
 });
 
