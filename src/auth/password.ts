@@ -14,7 +14,7 @@ export interface PasswordHasher {
 }
 
 export class Argon2PasswordHasher implements PasswordHasher {
-  private readonly options: argon2.HashOptions & { type: typeof argon2.argon2id };
+  private readonly options: argon2.Options & { type: typeof argon2.argon2id };
   private dummyHash: Promise<string> | undefined;
   /** argon2 runs on the libuv pool; capped below the core count, logins leave a core to every other request. */
   private readonly limit: pLimit.Limit;
