@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { noAudit, type AuditLog } from '../audit/audit-event';
 import type { AuthResult, AuthService, ClientInfo } from '../auth/auth.service';
 import type { RateLimits } from '../auth/rate-limit';
-import { ServiceUnavailableError } from '../errors';
+import { ForbiddenError, ServiceUnavailableError } from '../errors';
 import { verifyIdToken, isNetworkFailure } from './id-token.verifier';
 import type { OidcAccountService, ProviderIdentity } from './oidc-accounts.service';
 import { OidcError, OidcErrorCode, oidcErrorCode } from './oidc-error';
@@ -135,10 +135,12 @@ export class OidcSignInService {
     }
   }
 
-  private failed(provider: string, code: OidcErrorCode, error: unknown, requester: ClientInfo): void {
+  private failed(providerId: string, code: OidcErrorCode, error: unknown, requester: ClientInfo): void {
+    const provider = this.deps.registry.settings(providerId) ? providerId : '(unknown provider)'; // never a client's free text
     const detail = error instanceof OidcError ? error.detail : (error as Error)?.message;
     if (code === OidcErrorCode.SERVER_ERROR) this.deps.logger.error({ err: error, provider }, 'OpenID sign-in failed unexpectedly');
     else this.deps.logger.info({ provider, code, detail }, 'OpenID sign-in refused');
+    if (error instanceof ForbiddenError) return; // a disabled user: AuthService.signInVerified recorded it
     (this.deps.audit ?? noAudit).record({
       type: 'LOGIN_FAILED',
       outcome: 'FAILURE',

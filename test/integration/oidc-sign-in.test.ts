@@ -105,6 +105,8 @@ describe('signing in through the provider', () => {
     const back = await bed.signIn(browser, { login: account.sub });
     expect(back.searchParams.get('error')).toBe('account_disabled');
     expect(browser.cookies(bed.publicUrl).access_token).toBeUndefined();
+    const user = await prisma().user.findUniqueOrThrow({ where: { email: account.email!.toLowerCase() } });
+    expect((await auditReasons(user.id)).filter((event) => event.startsWith('LOGIN_FAILED'))).toEqual([`LOGIN_FAILED oidc:${PROVIDER_ID}: account disabled`]);
   });
 });
 

@@ -114,8 +114,12 @@ describe('the callback', () => {
     const victim = new Browser();
     const planted = await toCallback(new Browser(), account.sub); // the attacker's own, finished at the provider
     await victim.follow(bed.startUrl(), (next) => next.origin === bed.provider.issuer); // the victim has a flow of their own
+    const refusals = () => prisma().authEvent.count({ where: { type: 'LOGIN_FAILED', reason: { startsWith: `oidc:${PROVIDER_ID}: invalid_state` } } });
+    const before = await refusals();
 
     expect((await callbackAnswer(victim, planted)).toString()).toBe(`${APP_URL}/?error=invalid_state`);
+    await new Promise((resolve) => setTimeout(resolve, 100)); // the audit log writes in batches
+    expect(await refusals()).toBe(before + 1);
     expect(victim.cookies(bed.publicUrl).access_token).toBeUndefined();
     await nothingCreatedFor(account.sub);
   });
