@@ -2,6 +2,7 @@
 // (oidc-provider) run by the test: users created, signed in again, linked by the §12 rules, refused.
 import { codeOf, logIn, newAccount } from '../helpers/accounts';
 import { Browser } from '../helpers/browser';
+import { CountingHasher } from '../helpers/counting-hasher';
 import { INVALID_CREDENTIALS_MESSAGE, LINKED_ACCOUNTS, SIGNED_IN_ME, UNLINK } from '../helpers/oidc-operations';
 import { APP_URL, PROVIDER_ID, startOidcTestbed, type OidcTestbed } from '../helpers/oidc';
 import { LOGIN } from '../helpers/graphql';
@@ -9,9 +10,10 @@ import { releaseTestResources } from '../helpers/test-server';
 
 let bed: OidcTestbed;
 let counter = 0;
+const hasher = new CountingHasher();
 
 beforeAll(async () => {
-  bed = await startOidcTestbed();
+  bed = await startOidcTestbed({ hasher });
 });
 
 afterAll(async () => {
@@ -196,11 +198,13 @@ describe('users created by a provider', () => {
     return { account, cookies, email: account.email!.toLowerCase() };
   }
 
-  it('answer password login with the generic error, whatever the password', async () => {
+  it('answer password login with the generic error after the dummy hash an unknown email costs (same time, nothing to tell)', async () => {
     const { email } = await providerUser('ines');
+    const before = { ...hasher.calls };
     const response = await bed.server.gql(LOGIN, { input: { email, password: 'any password at all' } });
     expect(codeOf(response)).toBe('UNAUTHENTICATED');
     expect(response.errors?.[0]?.message).toBe(INVALID_CREDENTIALS_MESSAGE);
+    expect(hasher.calls).toEqual({ ...before, verifyDummy: before.verifyDummy + 1 });
   });
 
   it('cannot change a password they do not have: BAD_USER_INPUT on currentPassword, pointing to password reset', async () => {

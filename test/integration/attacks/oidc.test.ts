@@ -203,6 +203,10 @@ describe('signInWithIdToken', () => {
     expect(second.data?.signInWithIdToken.user.id).toBe(first.data?.signInWithIdToken.user.id);
     const me = await bed.server.gql('{ me { id } }', {}, { token: second.data?.signInWithIdToken.accessToken });
     expect(me.data?.me.id).toBe(first.data?.signInWithIdToken.user.id);
+    expect(first.cookies.access_token).toBeDefined(); // the cookies of a login too
+    await new Promise((resolve) => setTimeout(resolve, 100)); // the audit log writes in batches
+    const events = await prisma().authEvent.findMany({ where: { userId: me.data?.me.id }, orderBy: { createdAt: 'asc' } });
+    expect(events.map((event) => `${event.type} ${event.reason}`)).toEqual([`REGISTER oidc:${PROVIDER_ID}`, `LOGIN_SUCCEEDED oidc:${PROVIDER_ID}`, `LOGIN_SUCCEEDED oidc:${PROVIDER_ID}`]);
   });
 
   it.each([
