@@ -98,6 +98,15 @@ describe('signing in through the provider', () => {
     expect(await prisma().user.count()).toBe(before);
   });
 
+  it('answers a first sign-in without an email (none in the ID token or userinfo) with ?error=email_required, creating nothing', async () => {
+    const account = bed.provider.addAccount({ sub: `no-email-${(counter += 1)}`, name: 'Nameless' });
+    const users = await prisma().user.count();
+    const back = await bed.signIn(new Browser(), { login: account.sub });
+    expect(back.toString()).toBe(`${APP_URL}/signed-in?error=email_required`);
+    expect(await prisma().user.count()).toBe(users);
+    expect(await prisma().linkedAccount.count({ where: { subject: account.sub } })).toBe(0);
+  });
+
   it('refuses a disabled user with ?error=account_disabled and no session', async () => {
     const account = providerAccount('dora');
     await bed.signIn(new Browser(), { login: account.sub });
