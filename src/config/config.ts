@@ -175,7 +175,8 @@ export function loadConfig(rawEnv: RawEnv = process.env): Config {
       `ARGON2_CONCURRENCY must be below UV_THREADPOOL_SIZE (${env.UV_THREADPOOL_SIZE}), or hashing takes every libuv thread: lower it or raise UV_THREADPOOL_SIZE`,
     );
   }
-  const oidcProviders = loadOidcProviders(rawEnv, problems, { production, publicUrl: env.PUBLIC_URL });
+  // An invalid PUBLIC_URL is reported once, above: not again as a missing one.
+  const oidcProviders = loadOidcProviders(rawEnv, problems, { production, publicUrl: valid('PUBLIC_URL') ? env.PUBLIC_URL : rawEnv.PUBLIC_URL });
   if (problems.length > 0) throw new ConfigError(problems);
 
   return deepFreeze({
