@@ -38,6 +38,7 @@ import { retryAfterPlugin } from './graphql/retry-after.plugin';
 import type { Database } from './infra/database';
 import { healthRouter } from './infra/health';
 import { listenOn } from './infra/listener';
+import { createOidc } from './oidc/oidc.module';
 import { buildAppSchema } from './schema';
 import type { SessionStore } from './sessions/session-store';
 import { SessionService } from './sessions/session.service';
@@ -61,6 +62,8 @@ export interface AppDeps {
    * single instance). Without one, users are not cached: every read goes to PostgreSQL.
    */
   userChanges?: UserChangeFeed;
+  /** Tests only: the network to OpenID providers, and the first discovery retry delay (SPEC §12). */
+  oidc?: { fetch?: typeof fetch; firstRetryMs?: number };
 }
 
 export interface App {
@@ -113,6 +116,10 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     users: new SessionAuthenticator({ tokens, sessions: deps.sessions }),
     clients: new ClientAuthenticator({ tokens, state: clientState }),
   };
+  const oidc = createOidc({
+    config, prisma: deps.database.prisma, redis: deps.redis, users, auth, sessionUsers: callers.users,
+    limits: deps.rateLimits, audit, logger: deps.logger, ...deps.oidc,
+  });
   const expressApp = express();
   const server = http.createServer(expressApp);
   const limits = operationLimits(config.graphql);
@@ -124,6 +131,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     audit: new AuditService(audit),
     clientAdmin: new ClientAdminService({ clients: clientRepository, state: clientState, tokenTtl: config.clients.tokenTtl, audit }),
     clientCredentials,
+    oidc,
     refreshTokenInBody: config.sessions.refreshTokenInBody,
     authDirectives: config.federation.authDirectives,
   });
@@ -154,6 +162,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   expressApp.use(healthRouter({ postgres: () => deps.database.ping(), redis: () => deps.sessions.ping() }));
   expressApp.use(wellKnownRouter({ keys: deps.keys, issuer: config.jwt.issuer, publicUrl: config.http.publicUrl }));
   expressApp.use(oauthTokenRouter(clientCredentials, deps.logger));
+  expressApp.use(oidc.router);
   expressApp.use(
     '/graphql',
     cors({ origin: [...config.http.corsOrigins], credentials: true }),
@@ -180,6 +189,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     coprocessor,
     listen: async (port = config.port, host = config.host) => `${await listenOn(server, port, host)}/graphql`,
     close: async () => {
+      oidc.close();
       await Promise.all([apollo.stop(), coprocessor?.close()]);
       await audit.flush(); // the stores close after this: let the last audit writes land
     },

@@ -19,6 +19,9 @@ import { PasswordChangeResolver } from './auth/password-change.resolver';
 import type { PasswordChangeService } from './auth/password-change.service';
 import type { Context } from './context';
 import { UnauthenticatedError } from './errors';
+import { OidcResolver } from './oidc/oidc.resolver';
+import type { OidcAccountService } from './oidc/oidc-accounts.service';
+import type { OidcSignInService } from './oidc/oidc-sign-in.service';
 import { SessionResolver } from './sessions/session.resolver';
 import type { SessionService } from './sessions/session.service';
 import { UserResolver } from './users/user.resolver';
@@ -38,6 +41,7 @@ export interface SchemaDeps {
   audit: AuditService;
   clientAdmin: ClientAdminService;
   clientCredentials: ClientCredentialsService;
+  oidc: { signIn: OidcSignInService; accounts: OidcAccountService };
   refreshTokenInBody: boolean;
   /** Publish @authenticated / @requiresScopes in the SDL (default true). The checks run either way. */
   authDirectives?: boolean;
@@ -77,10 +81,11 @@ export function buildTypeGraphQLSchema(deps: SchemaDeps): Promise<GraphQLSchema>
     [PasswordChangeResolver, new PasswordChangeResolver(deps.passwords)],
     [AuditResolver, new AuditResolver(deps.audit)],
     [ClientResolver, new ClientResolver(deps.clientAdmin, deps.clientCredentials)],
+    [OidcResolver, new OidcResolver(deps.oidc, deps.refreshTokenInBody)],
   ]);
   const container: ContainerType = { get: (resolverClass) => instances.get(resolverClass) };
   return buildSchema({
-    resolvers: [AuthResolver, UserResolver, SessionResolver, AdminResolver, PasswordChangeResolver, AuditResolver, ClientResolver],
+    resolvers: [AuthResolver, UserResolver, SessionResolver, AdminResolver, PasswordChangeResolver, AuditResolver, ClientResolver, OidcResolver],
     container,
     authChecker,
     scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
