@@ -20,6 +20,11 @@ import { PasswordChangeResolver } from './auth/password-change.resolver';
 import type { PasswordChangeService } from './auth/password-change.service';
 import type { Context } from './context';
 import { UnauthenticatedError } from './errors';
+import type { MfaLoginService } from './mfa/mfa-login.service';
+import { MfaResolver } from './mfa/mfa.resolver';
+import type { TotpEnrollmentService } from './mfa/totp-enrollment.service';
+import { PasskeyResolver } from './passkeys/passkey.resolver';
+import type { PasskeyService } from './passkeys/passkey.service';
 import { SessionResolver } from './sessions/session.resolver';
 import type { SessionService } from './sessions/session.service';
 import { UserResolver } from './users/user.resolver';
@@ -39,6 +44,8 @@ export interface SchemaDeps {
   audit: AuditService;
   clientAdmin: ClientAdminService;
   clientCredentials: ClientCredentialsService;
+  /** The second factor and passkeys (SPEC §11). */
+  mfa: { enrollment: TotpEnrollmentService; login: MfaLoginService; passkeys: PasskeyService };
   refreshTokenInBody: boolean;
   /** Publish @authenticated / @requiresScopes in the SDL (default true). The checks run either way. */
   authDirectives?: boolean;
@@ -76,10 +83,12 @@ export function buildTypeGraphQLSchema(deps: SchemaDeps): Promise<GraphQLSchema>
     [PasswordChangeResolver, new PasswordChangeResolver(deps.passwords)],
     [AuditResolver, new AuditResolver(deps.audit)],
     [ClientResolver, new ClientResolver(deps.clientAdmin, deps.clientCredentials)],
+    [MfaResolver, new MfaResolver(deps.mfa?.enrollment, deps.mfa?.login, deps.refreshTokenInBody)],
+    [PasskeyResolver, new PasskeyResolver(deps.mfa?.passkeys, deps.refreshTokenInBody)],
   ]);
   const container: ContainerType = { get: (resolverClass) => instances.get(resolverClass) };
   return buildSchema({
-    resolvers: [AuthResolver, UserResolver, SessionResolver, AdminResolver, PasswordChangeResolver, AuditResolver, ClientResolver],
+    resolvers: [AuthResolver, UserResolver, SessionResolver, AdminResolver, PasswordChangeResolver, AuditResolver, ClientResolver, MfaResolver, PasskeyResolver],
     container,
     authChecker,
     scalarsMap: [{ type: Date, scalar: DateTimeResolver }],

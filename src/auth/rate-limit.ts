@@ -26,6 +26,10 @@ export interface RateLimits {
   registered(email: string): Promise<void>;
   /** Counts a refresh attempt from this IP; throws RateLimitedError over the limit. */
   beginRefresh(ip: string): Promise<void>;
+  /** A passkey login (issue 13) counts against the IP's login limit; there is no account to key it by. */
+  beginPasskeyLogin(ip: string): Promise<void>;
+  /** A passkey login succeeded: the IP gets its point back, as after a right password. */
+  passkeyLoginSucceeded(ip: string): Promise<void>;
 }
 
 /** Where the counters live: Redis (production) or this process (embedded development mode). */
@@ -121,6 +125,14 @@ class FlexibleRateLimits implements RateLimits {
 
   async beginRefresh(ip: string): Promise<void> {
     await consume(this.limiters.refreshIp, ipKey(ip));
+  }
+
+  async beginPasskeyLogin(ip: string): Promise<void> {
+    await consume(this.limiters.loginIp, ipKey(ip));
+  }
+
+  async passkeyLoginSucceeded(ip: string): Promise<void> {
+    await guard(() => this.limiters.loginIp.reward(ipKey(ip), 1));
   }
 
   /**

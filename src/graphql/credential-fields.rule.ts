@@ -1,5 +1,5 @@
-// One HTTP request runs at most one password or client-secret check or refresh (SPEC §8): an operation
-// that selects login, register, refresh, changePassword or clientToken more than once, by aliases, fragments or inline fragments, is refused
+// One HTTP request runs at most one password, code, passkey or client-secret check or refresh (SPEC §8, §11):
+// an operation that selects login, register, refresh, changePassword, clientToken, verifyMfa or loginWithPasskey more than once, by aliases, fragments or inline fragments, is refused
 // before anything runs. (HTTP batching is off, so one request is one operation.)
 import {
   GraphQLError,
@@ -11,9 +11,17 @@ import {
   type ValidationContext,
 } from 'graphql';
 
-export const CREDENTIAL_FIELDS: ReadonlySet<string> = new Set(['login', 'register', 'refresh', 'changePassword', 'clientToken']);
+export const CREDENTIAL_FIELDS: ReadonlySet<string> = new Set([
+  'login',
+  'register',
+  'refresh',
+  'changePassword',
+  'clientToken',
+  'verifyMfa',
+  'loginWithPasskey',
+]);
 
-export const ONE_CREDENTIAL_FIELD_MESSAGE = 'An operation may select login, register, refresh, changePassword or clientToken only once';
+export const ONE_CREDENTIAL_FIELD_MESSAGE = 'An operation may select login, register, refresh, changePassword, clientToken, verifyMfa or loginWithPasskey only once';
 
 export function oneCredentialFieldRule(context: ValidationContext): ASTVisitor {
   return {

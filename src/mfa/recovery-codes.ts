@@ -1,0 +1,24 @@
+// Recovery codes: ten per user, shown once, stored as SHA-256. Each holds 80 random bits, so a fast hash
+// cannot be reversed by guessing (the same reasoning as client secrets, src/clients/client-secret.ts).
+import { createHash, randomBytes } from 'node:crypto';
+
+export const RECOVERY_CODE_COUNT = 10;
+/** Crockford's base32 alphabet: no I, L, O or U to misread. */
+const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
+
+/** Like "k3m9-7c2d-x8pq-4hvt": 16 characters of 5 bits each. */
+export function newRecoveryCode(): string {
+  const bytes = randomBytes(16);
+  const characters = [...bytes].map((byte) => ALPHABET[byte & 31]!).join('');
+  return characters.match(/.{4}/g)!.join('-');
+}
+
+export const newRecoveryCodes = (): string[] => Array.from({ length: RECOVERY_CODE_COUNT }, newRecoveryCode);
+
+/** What the user typed, as stored: case, spaces and dashes do not matter, nor misread letters. */
+export function normalizeRecoveryCode(input: string): string | null {
+  const compact = input.toLowerCase().replace(/[\s-]/g, '').replace(/[il]/g, '1').replace(/o/g, '0');
+  return /^[0-9a-hjkmnp-tv-z]{16}$/.test(compact) ? compact : null;
+}
+
+export const hashRecoveryCode = (normalized: string): string => createHash('sha256').update(normalized).digest('hex');
