@@ -3,7 +3,7 @@
 import type { Clock } from '../auth/tokens';
 import type { DataCipher } from '../crypto/data-cipher';
 import type { MfaRepository, TotpFactor } from './mfa.repository';
-import { hashRecoveryCode, normalizeRecoveryCode } from './recovery-codes';
+import { recoveryCodeHash } from './recovery-codes';
 import { isTotpCode, totpStep } from './totp';
 
 export type SecondFactorMethod = 'TOTP' | 'RECOVERY_CODE';
@@ -42,9 +42,9 @@ export class CodeVerifier {
       return { ok: true, method: 'TOTP' };
     }
     if (!options.allowRecoveryCode) return { ok: false, reason: 'not a TOTP code' };
-    const normalized = normalizeRecoveryCode(typed);
-    if (!normalized) return { ok: false, reason: 'malformed code' };
-    if (!(await this.repository.useRecoveryCode(userId, hashRecoveryCode(normalized)))) return { ok: false, reason: 'wrong or used recovery code' };
+    const hash = recoveryCodeHash(typed);
+    if (!hash) return { ok: false, reason: 'malformed code' };
+    if (!(await this.repository.useRecoveryCode(userId, hash))) return { ok: false, reason: 'wrong or used recovery code' };
     return { ok: true, method: 'RECOVERY_CODE' };
   }
 }

@@ -13,8 +13,8 @@ export interface TotpFactor {
 
 export interface MfaRepository {
   findTotp(userId: string): Promise<TotpFactor | null>;
-  /** Starts (or restarts) an enrollment; false when the user already has a confirmed factor. */
-  savePendingTotp(userId: string, secretCiphertext: string): Promise<boolean>;
+  /** Starts (or restarts) an enrollment at `startedAt` (the service's clock); false when the user already has a confirmed factor. */
+  savePendingTotp(userId: string, secretCiphertext: string, startedAt: Date): Promise<boolean>;
   /** Turns a pending enrollment on with its first step and recovery codes; false if it was not pending. */
   confirmTotp(userId: string, step: number, recoveryCodeHashes: readonly string[]): Promise<boolean>;
   /** Records `step` as used if it is newer than every step used before: true once per step, on every instance. */
@@ -37,12 +37,12 @@ export class PrismaMfaRepository implements MfaRepository {
     );
   }
 
-  async savePendingTotp(userId: string, secretCiphertext: string): Promise<boolean> {
+  async savePendingTotp(userId: string, secretCiphertext: string, startedAt: Date): Promise<boolean> {
     return this.run(async () => {
       // One statement: an enrollment never overwrites a confirmed factor, even when two race.
       const rows = await this.prisma.$executeRaw`
-        INSERT INTO totp_factors (user_id, secret_ciphertext, created_at) VALUES (${userId}::uuid, ${secretCiphertext}, now())
-        ON CONFLICT (user_id) DO UPDATE SET secret_ciphertext = EXCLUDED.secret_ciphertext, created_at = now(), last_used_step = NULL
+        INSERT INTO totp_factors (user_id, secret_ciphertext, created_at) VALUES (${userId}::uuid, ${secretCiphertext}, ${startedAt})
+        ON CONFLICT (user_id) DO UPDATE SET secret_ciphertext = EXCLUDED.secret_ciphertext, created_at = EXCLUDED.created_at, last_used_step = NULL
         WHERE totp_factors.confirmed_at IS NULL`;
       return rows === 1;
     });

@@ -15,10 +15,15 @@ export function newRecoveryCode(): string {
 
 export const newRecoveryCodes = (): string[] => Array.from({ length: RECOVERY_CODE_COUNT }, newRecoveryCode);
 
-/** What the user typed, as stored: case, spaces and dashes do not matter, nor misread letters. */
-export function normalizeRecoveryCode(input: string): string | null {
+/**
+ * The stored form of a code as shown or typed: case, spaces and dashes do not matter, nor misread
+ * letters (i, l → 1, o → 0). Null when it cannot be a recovery code.
+ */
+export function recoveryCodeHash(input: string): string | null {
   const compact = input.toLowerCase().replace(/[\s-]/g, '').replace(/[il]/g, '1').replace(/o/g, '0');
-  return /^[0-9a-hjkmnp-tv-z]{16}$/.test(compact) ? compact : null;
+  if (!/^[0-9a-hjkmnp-tv-z]{16}$/.test(compact)) return null;
+  return createHash('sha256').update(compact).digest('hex');
 }
 
-export const hashRecoveryCode = (normalized: string): string => createHash('sha256').update(normalized).digest('hex');
+/** The hashes of freshly made codes (always well-formed). */
+export const recoveryCodeHashes = (codes: readonly string[]): string[] => codes.map((code) => recoveryCodeHash(code)!);

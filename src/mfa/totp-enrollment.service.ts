@@ -16,7 +16,7 @@ import type { UserRecord, UserRepository } from '../users/user';
 import { totpContext, type CodeVerifier } from './code-verifier';
 import { notifyFactorChange, type FactorChange, type FactorNotifier } from './factor-notice';
 import type { MfaRepository } from './mfa.repository';
-import { hashRecoveryCode, newRecoveryCodes } from './recovery-codes';
+import { newRecoveryCodes, recoveryCodeHashes } from './recovery-codes';
 import { newTotpSecret, qrCodeSvg, totpStep, totpUri } from './totp';
 
 /** An enrollment not confirmed within this time does nothing and must be started again. */
@@ -55,7 +55,7 @@ export class TotpEnrollmentService {
   async start(viewer: Viewer, actor: Actor): Promise<TotpEnrollment> {
     const user = await this.user(viewer);
     const secret = newTotpSecret();
-    if (!(await this.deps.repository.savePendingTotp(user.id, this.deps.cipher.encrypt(secret, totpContext(user.id))))) {
+    if (!(await this.deps.repository.savePendingTotp(user.id, this.deps.cipher.encrypt(secret, totpContext(user.id)), new Date(this.deps.clock() * 1000)))) {
       throw new ConflictError('A second factor is already on: disable it before enrolling again');
     }
     const otpauthUri = totpUri(secret, this.deps.settings.totpIssuer, user.email);
@@ -78,7 +78,7 @@ export class TotpEnrollmentService {
       throw new BadUserInputError([{ field: 'code', message: 'is incorrect' }]);
     }
     const codes = newRecoveryCodes();
-    if (!(await repository.confirmTotp(user.id, step, codes.map(hashRecoveryCode)))) {
+    if (!(await repository.confirmTotp(user.id, step, recoveryCodeHashes(codes)))) {
       throw new ConflictError('The enrollment changed meanwhile: start again');
     }
     await this.changed(user, viewer, actor, 'MFA_ENABLED', 'TOTP_ENABLED');
@@ -96,7 +96,7 @@ export class TotpEnrollmentService {
     }
     await this.deps.limits.loginSucceeded(user.email, actor.ip);
     const codes = newRecoveryCodes();
-    await this.deps.repository.replaceRecoveryCodes(user.id, codes.map(hashRecoveryCode));
+    await this.deps.repository.replaceRecoveryCodes(user.id, recoveryCodeHashes(codes));
     this.event({ type: 'RECOVERY_CODES_REGENERATED', outcome: 'SUCCESS', userId: user.id }, viewer, actor);
     notifyFactorChange(this.deps.notifier, this.deps.logger, user, 'RECOVERY_CODES_REGENERATED');
     return codes;
