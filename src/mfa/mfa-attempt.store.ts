@@ -82,8 +82,7 @@ export class MemoryMfaAttemptStore implements MfaAttemptStore {
   constructor(private readonly nowMs: () => number = Date.now) {}
 
   async isLive(jti: string, maxFailures: number): Promise<boolean> {
-    const state = this.current(jti);
-    return !state || (!state.used && state.failures < maxFailures);
+    return this.live(jti, maxFailures);
   }
 
   async recordFailure(jti: string, maxFailures: number, ttlSeconds: number): Promise<number> {
@@ -94,11 +93,17 @@ export class MemoryMfaAttemptStore implements MfaAttemptStore {
     return Math.max(0, maxFailures - state.failures);
   }
 
+  /** No await between the check and the write: concurrent callers cannot both see the token live. */
   async consume(jti: string, maxFailures: number, ttlSeconds: number): Promise<boolean> {
-    if (!(await this.isLive(jti, maxFailures))) return false;
+    if (!this.live(jti, maxFailures)) return false;
     this.sweep();
     this.states.set(jti, { failures: this.current(jti)?.failures ?? 0, used: true, expiresAtMs: this.nowMs() + Math.max(1, ttlSeconds) * 1000 });
     return true;
+  }
+
+  private live(jti: string, maxFailures: number): boolean {
+    const state = this.current(jti);
+    return !state || (!state.used && state.failures < maxFailures);
   }
 
   private current(jti: string) {
