@@ -12,7 +12,12 @@ const TTL = 60;
 const newId = (): string => randomBytes(16).toString('base64url');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function mfaAttemptStoreContract(name: string, makeStore: () => Promise<{ store: MfaAttemptStore; close(): Promise<void> }>): void {
+interface Opened<T> {
+  store: T;
+  close: () => Promise<void>;
+}
+
+function mfaAttemptStoreContract(name: string, makeStore: () => Promise<Opened<MfaAttemptStore>>): void {
   describe(`${name} (MfaAttemptStore contract)`, () => {
     let store: MfaAttemptStore;
     let close: () => Promise<void>;
@@ -61,7 +66,7 @@ function mfaAttemptStoreContract(name: string, makeStore: () => Promise<{ store:
   });
 }
 
-function challengeStoreContract(name: string, makeStore: () => Promise<{ store: ChallengeStore; close(): Promise<void> }>): void {
+function challengeStoreContract(name: string, makeStore: () => Promise<Opened<ChallengeStore>>): void {
   describe(`${name} (ChallengeStore contract)`, () => {
     let store: ChallengeStore;
     let close: () => Promise<void>;
@@ -105,7 +110,7 @@ challengeStoreContract('MemoryChallengeStore', inProcess(new MemoryChallengeStor
 const redisUrl = process.env.PORTCULLIS_TEST_REDIS;
 const redisPrefix = `portcullis-test:mfa-contract-${randomBytes(6).toString('hex')}:`;
 
-async function onRedis<T>(build: (redis: Redis) => T): Promise<{ store: T; close(): Promise<void> }> {
+async function onRedis<T>(build: (redis: Redis) => T): Promise<Opened<T>> {
   const redis = createRedis(redisUrl!);
   if (!(await waitForRedis(redis, 5_000))) throw new Error(`Redis at ${redisUrl} did not answer`);
   return { store: build(redis), close: async () => void (await redis.quit()) };
