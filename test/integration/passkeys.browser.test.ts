@@ -159,6 +159,32 @@ describe('passkeys in Chromium', () => {
     expect((await server.gql(PASSKEYS, {}, { token: account.accessToken })).data!.passkeys).toEqual([]);
   });
 
+  it('refuses to delete the last passkey of an account with no password, and allows it once another passkey exists', async () => {
+    const account = await newAccount(server);
+    const first = await registerPasskey(account, 'Phone');
+    // No password (what issue 14's provider-only accounts will have): stands in by an empty hash here.
+    await server.database.pool.query(`UPDATE users SET password_hash = '' WHERE id = $1`, [account.id]);
+
+    const refused = await server.gql(DELETE_PASSKEY, { id: first.id }, { token: account.accessToken });
+    expect(refused.errors![0]).toMatchObject({
+      message: 'This is your last way to sign in: add a password, another passkey or a linked account first',
+      extensions: { code: 'FORBIDDEN' },
+    });
+    expect((await server.gql(PASSKEYS, {}, { token: account.accessToken })).data!.passkeys).toHaveLength(1);
+
+    // A second device (one authenticator cannot hold two passkeys of one account: excludeCredentials says so).
+    await browser.cdp.send('WebAuthn.removeVirtualAuthenticator', { authenticatorId });
+    authenticatorId = await browser.addAuthenticator();
+    const second = await registerPasskey(account, 'Laptop');
+    const [a, b] = await Promise.all([
+      server.gql(DELETE_PASSKEY, { id: first.id }, { token: account.accessToken }),
+      server.gql(DELETE_PASSKEY, { id: second.id }, { token: account.accessToken }),
+    ]);
+    // Two removals at once cannot each count the other as the one left: exactly one succeeds.
+    expect([a, b].map((response) => response.data?.deletePasskey ?? codeOf(response)).sort()).toEqual(['FORBIDDEN', true]);
+    expect((await server.gql(PASSKEYS, {}, { token: account.accessToken })).data!.passkeys).toHaveLength(1);
+  });
+
   it('refuses a registration answered to another user’s options, and uses each registration challenge once', async () => {
     const account = await newAccount(server);
     const other = await newAccount(server);
