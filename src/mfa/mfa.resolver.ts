@@ -55,8 +55,8 @@ export class MfaResolver {
 
   @FieldResolver(() => Boolean, { description: 'Whether a second factor (TOTP) is on. Only the user and ADMINs may see it.' })
   mfaEnabled(@Root() user: UserRecord, @Ctx() ctx: Context): Promise<boolean> {
-    const viewerId = ctx.viewer?.userId ?? ctx.signedInUserId;
-    if (viewerId !== user.id && ctx.viewer?.role !== Role.ADMIN) throw new ForbiddenError('Only the user and ADMINs may see mfaEnabled');
+    const self = ctx.viewer?.userId === user.id || ctx.signedInUserId === user.id; // signedInUserId: an AuthPayload's user
+    if (!self && ctx.viewer?.role !== Role.ADMIN) throw new ForbiddenError('Only the user and ADMINs may see mfaEnabled');
     return this.enrollment.isEnabled(user.id);
   }
 }

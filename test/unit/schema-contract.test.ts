@@ -152,7 +152,7 @@ describe('the public schema contract (SPEC §4)', () => {
     const drifted = buildSchema(`
       scalar DateTime
       enum Role { USER }
-      type User { id: ID! email: String! name: String! role: Role! createdAt: DateTime! }
+      type User { id: ID! email: String! name: String! role: Role! createdAt: DateTime! mfaEnabled: Boolean! }
       type AuthPayload { user: User! accessToken: String! refreshToken: String tokenType: String! expiresIn: Int! }
       input RegisterInput { email: String! password: String! name: String! inviteCode: String! }
       input LoginInput { email: String! password: String! }
