@@ -6,7 +6,7 @@ import { PROFILE_READ_SCOPE, type RoleScopes } from '../auth/scopes';
 import type { Duration } from './duration';
 import { envSchema, type Env, type RawEnv } from './env.schema';
 import type { DataKeys } from '../crypto/data-cipher';
-import { loadDataKeys } from './load-data-keys';
+import { loadMfaSettings } from './load-mfa-settings';
 import { keyVariables, loadKeys } from './load-keys';
 
 export type { TokenKeys } from '../auth/keys';
@@ -135,12 +135,6 @@ export function loadConfig(rawEnv: RawEnv = process.env): Config {
   const valid = (...names: string[]) => names.every((name) => !invalid.has(name));
   const keys = valid('JWT_ALGORITHM') ? loadKeys(env, rawEnv, problems) : undefined;
   const production = env.NODE_ENV === 'production';
-  const dataKeys = loadDataKeys(env, problems);
-  const webauthn = {
-    rpId: env.WEBAUTHN_RP_ID?.toLowerCase() ?? new URL(env.APP_URL).hostname,
-    rpName: env.WEBAUTHN_RP_NAME,
-    origins: env.WEBAUTHN_ORIGINS.length > 0 ? env.WEBAUTHN_ORIGINS : [env.APP_URL],
-  };
 
   if (production) {
     if (!env.DATABASE_URL && valid('DATABASE_URL')) problems.push('DATABASE_URL is required in production (the embedded PostgreSQL is single-instance, for development)');
@@ -149,13 +143,7 @@ export function loadConfig(rawEnv: RawEnv = process.env): Config {
       problems.push(`signing keys are required in production: set ${keyVariables(env.JWT_ALGORITHM)} (dev keys are for development)`);
     }
   }
-  if (production && !env.DATA_ENCRYPTION_KEY && valid('DATA_ENCRYPTION_KEY')) {
-    problems.push('DATA_ENCRYPTION_KEY is required in production (32 random bytes, base64: openssl rand -base64 32); the dev key under DATA_DIR is for development');
-  }
-  const strayOrigins = webauthn.origins.filter((origin) => !hostWithin(new URL(origin).hostname, webauthn.rpId));
-  if (strayOrigins.length > 0 && valid('WEBAUTHN_RP_ID', 'WEBAUTHN_ORIGINS', 'APP_URL')) {
-    problems.push(`WEBAUTHN_ORIGINS ${strayOrigins.join(', ')} not on WEBAUTHN_RP_ID ${webauthn.rpId} or a subdomain of it: browsers refuse such passkeys; set WEBAUTHN_RP_ID to their domain`);
-  }
+  const mfa = loadMfaSettings(env, { production, valid }, problems);
   if (env.COPROCESSOR_PORT !== undefined && env.COPROCESSOR_PORT !== 0 && env.COPROCESSOR_PORT === env.PORT && valid('PORT')) {
     problems.push('COPROCESSOR_PORT must differ from PORT: the coprocessor needs a listener the public cannot reach');
   }
@@ -241,13 +229,9 @@ export function loadConfig(rawEnv: RawEnv = process.env): Config {
       refreshPerIp: { points: env.RATE_LIMIT_REFRESH_PER_IP, window: env.RATE_LIMIT_REFRESH_PER_IP_WINDOW },
       loginMaxLockout: env.LOGIN_MAX_LOCKOUT,
     },
-    dataEncryption: { keys: dataKeys },
-    mfa: { totpIssuer: env.TOTP_ISSUER, webauthn },
+    ...mfa,
   });
 }
-
-/** A WebAuthn origin's host must be the RP id or a subdomain of it. */
-const hostWithin = (host: string, domain: string): boolean => host === domain || host.endsWith(`.${domain}`);
 
 /** Freezes plain objects and arrays all the way down; class instances stay as they are (Duration freezes itself). */
 function deepFreeze<T>(value: T): T {
