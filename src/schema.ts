@@ -84,6 +84,7 @@ export function buildTypeGraphQLSchema(deps: SchemaDeps): Promise<GraphQLSchema>
     [PasswordChangeResolver, new PasswordChangeResolver(deps.passwords)],
     [AuditResolver, new AuditResolver(deps.audit)],
     [ClientResolver, new ClientResolver(deps.clientAdmin, deps.clientCredentials)],
+    // `?.`: printing the schema's shape passes no services (scripts/print-schema.ts).
     [MfaResolver, new MfaResolver(deps.mfa?.enrollment, deps.mfa?.login, deps.refreshTokenInBody)],
     [PasskeyResolver, new PasskeyResolver(deps.mfa?.passkeys, deps.refreshTokenInBody)],
   ]);
