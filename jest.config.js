@@ -3,11 +3,20 @@ const fs = require('node:fs');
 
 const swc = JSON.parse(fs.readFileSync(`${__dirname}/.swcrc`, 'utf8'));
 
+// ESM-only dependencies. Jest's CommonJS runtime loads an ES module through require() natively only on
+// Node >= 24.9; on Node 22 (supported, and run in CI) these are compiled to CommonJS like our own code.
+const ESM_ONLY = ['@scure/base', 'jose', 'openid-client', 'oauth4webapi', '@noble/hashes', 'oidc-provider'];
+const swcForEsm = { jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022' }, module: { type: 'commonjs' }, swcrc: false };
+
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  transform: { '^.+\\.ts$': ['@swc/jest', { ...swc, swcrc: false }] },
+  transform: {
+    '^.+\\.ts$': ['@swc/jest', { ...swc, swcrc: false }],
+    '^.+\\.m?js$': ['@swc/jest', swcForEsm],
+  },
+  transformIgnorePatterns: [`/node_modules/(?!(${ESM_ONLY.join('|')})/)`],
   setupFiles: ['reflect-metadata'],
   globalSetup: '<rootDir>/test/global-setup.ts',
   globalTeardown: '<rootDir>/test/global-teardown.ts',

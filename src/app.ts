@@ -35,6 +35,7 @@ import { createErrorFormatter, ErrorCode } from './errors';
 import { limitEntities } from './graphql/entities-limit';
 import { operationLimits } from './graphql/operation-limits';
 import { retryAfterPlugin } from './graphql/retry-after.plugin';
+import { createMfa } from './mfa/create-mfa';
 import type { Database } from './infra/database';
 import { healthRouter } from './infra/health';
 import { listenOn } from './infra/listener';
@@ -87,12 +88,18 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   const users = cache ?? stored;
   const userAdmin = new PrismaUserAdminRepository(deps.database.prisma);
   const audit = new PrismaAuditLog(deps.database.prisma, deps.logger);
+  // SPEC §11. Its sign-ins end in AuthService.signIn; no notifier yet (the mail component, issue 11, is not here).
+  const mfa = createMfa({
+    config, prisma: deps.database.prisma, redis: deps.redis, keys: deps.keys, users, hasher, sessions: deps.sessions,
+    limits: deps.rateLimits, clock, logger: deps.logger, audit, signIn: (user, client, method) => auth.signIn(user, client, method),
+  });
   const auth = new AuthService({
     users,
     audit,
     sessions: deps.sessions,
     hasher,
     limits: deps.rateLimits,
+    secondFactor: mfa.login,
     tokens,
     clock,
     logger: deps.logger,
@@ -132,6 +139,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     clientAdmin: new ClientAdminService({ clients: clientRepository, state: clientState, tokenTtl: config.clients.tokenTtl, audit }),
     clientCredentials,
     oidc,
+    mfa,
     refreshTokenInBody: config.sessions.refreshTokenInBody,
     authDirectives: config.federation.authDirectives,
   });

@@ -8,6 +8,8 @@ export const ErrorCode = {
   UNAUTHENTICATED: 'UNAUTHENTICATED',
   FORBIDDEN: 'FORBIDDEN',
   RATE_LIMITED: 'RATE_LIMITED',
+  /** The password was right and the account has a second factor: finish with verifyMfa (SPEC §11). */
+  MFA_REQUIRED: 'MFA_REQUIRED',
   SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
@@ -71,6 +73,16 @@ export class RateLimitedError extends AppError {
     super(ErrorCode.RATE_LIMITED, 'Too many attempts, try again later', {
       extensions: { retryAfter: retryAfterSeconds },
     });
+  }
+}
+
+/**
+ * A right password for an account with a second factor (SPEC §11): HTTP 200, no session, no cookies;
+ * the client sends `mfaToken` and a code to verifyMfa.
+ */
+export class MfaRequiredError extends AppError {
+  constructor(mfaToken: string, methods: readonly string[]) {
+    super(ErrorCode.MFA_REQUIRED, 'A second factor is required to finish signing in', { extensions: { mfaToken, methods } });
   }
 }
 

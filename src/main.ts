@@ -112,6 +112,7 @@ function warnAboutDevMode(config: Config, logger: Logger): void {
     !config.databaseUrl && `embedded PostgreSQL (PGlite) under ${config.dataDir}/pglite`,
     !config.redisUrl && 'in-process session store',
     !config.jwt.keys && `generated dev keys under ${config.dataDir}`,
+    !config.dataEncryption.keys && `a generated data encryption key under ${config.dataDir}`,
   ].filter(Boolean);
   if (embedded.length === 0) return;
   logger.warn({ embedded }, 'single-instance dev mode');
@@ -119,7 +120,7 @@ function warnAboutDevMode(config: Config, logger: Logger): void {
   const bar = '!'.repeat(78);
   console.error(
     `\n${bar}\n  SINGLE-INSTANCE DEV MODE: ${embedded.join(', ')}.\n` +
-      `  Fine for trying Portcullis out; set DATABASE_URL, REDIS_URL and signing keys for anything real.\n${bar}\n`,
+      `  Fine for trying Portcullis out; set DATABASE_URL, REDIS_URL, signing keys and DATA_ENCRYPTION_KEY for anything real.\n${bar}\n`,
   );
 }
 

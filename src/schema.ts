@@ -19,6 +19,11 @@ import { PasswordChangeResolver } from './auth/password-change.resolver';
 import type { PasswordChangeService } from './auth/password-change.service';
 import type { Context } from './context';
 import { UnauthenticatedError } from './errors';
+import type { MfaLoginService } from './mfa/mfa-login.service';
+import { MfaResolver } from './mfa/mfa.resolver';
+import type { TotpEnrollmentService } from './mfa/totp-enrollment.service';
+import { PasskeyResolver } from './passkeys/passkey.resolver';
+import type { PasskeyService } from './passkeys/passkey.service';
 import { OidcResolver } from './oidc/oidc.resolver';
 import type { OidcAccountService } from './oidc/oidc-accounts.service';
 import type { OidcSignInService } from './oidc/oidc-sign-in.service';
@@ -42,6 +47,8 @@ export interface SchemaDeps {
   clientAdmin: ClientAdminService;
   clientCredentials: ClientCredentialsService;
   oidc: { signIn: OidcSignInService; accounts: OidcAccountService };
+  /** The second factor and passkeys (SPEC §11). */
+  mfa: { enrollment: TotpEnrollmentService; login: MfaLoginService; passkeys: PasskeyService };
   refreshTokenInBody: boolean;
   /** Publish @authenticated / @requiresScopes in the SDL (default true). The checks run either way. */
   authDirectives?: boolean;
@@ -82,10 +89,24 @@ export function buildTypeGraphQLSchema(deps: SchemaDeps): Promise<GraphQLSchema>
     [AuditResolver, new AuditResolver(deps.audit)],
     [ClientResolver, new ClientResolver(deps.clientAdmin, deps.clientCredentials)],
     [OidcResolver, new OidcResolver(deps.oidc, deps.refreshTokenInBody)],
+    // `?.`: printing the schema's shape passes no services (scripts/print-schema.ts).
+    [MfaResolver, new MfaResolver(deps.mfa?.enrollment, deps.mfa?.login, deps.refreshTokenInBody)],
+    [PasskeyResolver, new PasskeyResolver(deps.mfa?.passkeys, deps.refreshTokenInBody)],
   ]);
   const container: ContainerType = { get: (resolverClass) => instances.get(resolverClass) };
   return buildSchema({
-    resolvers: [AuthResolver, UserResolver, SessionResolver, AdminResolver, PasswordChangeResolver, AuditResolver, ClientResolver, OidcResolver],
+    resolvers: [
+      AuthResolver,
+      UserResolver,
+      SessionResolver,
+      AdminResolver,
+      PasswordChangeResolver,
+      AuditResolver,
+      ClientResolver,
+      OidcResolver,
+      MfaResolver,
+      PasskeyResolver,
+    ],
     container,
     authChecker,
     scalarsMap: [{ type: Date, scalar: DateTimeResolver }],

@@ -3,7 +3,7 @@ import type { Context } from '../context';
 import { AuthPayload } from './auth-payload.type';
 import { LoginInput, RegisterInput } from './auth.input';
 import type { AuthResult, AuthService } from './auth.service';
-import { issueAuthPayload } from './issue-payload';
+import { issueAuthPayload } from './issue-auth-payload';
 
 @Resolver()
 export class AuthResolver {

@@ -26,6 +26,14 @@ export interface AuthResult {
   expiresIn: number;
 }
 
+/**
+ * Asked after a right password (SPEC §11): for an account with a second factor, the error to answer
+ * instead of a session (MFA_REQUIRED with an mfaToken); null when the password is enough.
+ */
+export interface SecondFactorCheck {
+  challenge(user: UserRecord, client: ClientInfo): Promise<Error | null>;
+}
+
 export interface AuthServiceDeps {
   users: UserRepository;
   sessions: SessionStore;
@@ -36,6 +44,8 @@ export interface AuthServiceDeps {
   logger: Logger;
   /** Where register, login, refresh, reuse and logout are recorded (fire-and-forget). */
   audit?: AuditLog;
+  /** Unset: a password is always enough. */
+  secondFactor?: SecondFactorCheck;
   settings: Pick<Config['jwt'], 'refreshTokenTtl'> & Pick<Config['sessions'], 'maxAge' | 'refreshReuseGrace'>;
 }
 
@@ -98,37 +108,27 @@ export class AuthService {
       failed('wrong password', user.id);
       throw new UnauthenticatedError(INVALID_CREDENTIALS);
     }
+    // With a second factor the attempt stays counted against the account until verifyMfa succeeds: a
+    // known password must not reset the limit that stops guessing codes.
+    const secondFactor = user.active ? await this.deps.secondFactor?.challenge(user, client) : null;
+    if (secondFactor) throw secondFactor;
     await limits.loginSucceeded(email, client.ip);
-    if (!user.active) {
-      failed('account disabled', user.id);
-      throw new ForbiddenError('This account is disabled');
-    }
-    if (hasher.needsRehash(user.passwordHash)) await this.upgradeHash(user, input.password);
-    const result = await this.settle(user, await this.startSession(user, client));
-    if (!result) {
-      failed('account disabled', user.id);
-      throw new ForbiddenError('This account is disabled');
-    }
-    this.event({ type: 'LOGIN_SUCCEEDED', outcome: 'SUCCESS', userId: user.id, sessionId: result.sessionId }, client);
-    return result;
+    if (user.active && hasher.needsRehash(user.passwordHash)) await this.upgradeHash(user, input.password);
+    return this.signIn(user, client);
   }
 
   /**
-   * Signs in a user whose identity something else proved (an OpenID provider, SPEC §12): the same
-   * session, tokens and audit as a password login. A disabled user is refused, before and after.
+   * Ends a login whose proof is complete (a password, a password and a second factor, a passkey, or an
+   * OpenID provider's word, SPEC §12): a new session, audited as LOGIN_SUCCEEDED with `method` as its
+   * reason. A disabled account is FORBIDDEN, before a session is made and after (settle re-reads the user).
    */
-  async signInVerified(user: UserRecord, client: ClientInfo, reason: string): Promise<AuthResult> {
-    const failed = () => this.event({ type: 'LOGIN_FAILED', outcome: 'FAILURE', userId: user.id, reason: `${reason}: account disabled` }, client);
-    if (!user.active) {
-      failed();
-      throw new ForbiddenError('This account is disabled');
-    }
-    const result = await this.settle(user, await this.startSession(user, client));
+  async signIn(user: UserRecord, client: ClientInfo, method: string | null = null): Promise<AuthResult> {
+    const result = user.active ? await this.settle(user, await this.startSession(user, client)) : null;
     if (!result) {
-      failed();
+      this.event({ type: 'LOGIN_FAILED', outcome: 'FAILURE', userId: user.id, reason: method ? `${method}: account disabled` : 'account disabled' }, client);
       throw new ForbiddenError('This account is disabled');
     }
-    this.event({ type: 'LOGIN_SUCCEEDED', outcome: 'SUCCESS', userId: user.id, sessionId: result.sessionId, reason }, client);
+    this.event({ type: 'LOGIN_SUCCEEDED', outcome: 'SUCCESS', userId: user.id, sessionId: result.sessionId, reason: method }, client);
     return result;
   }
 

@@ -27,12 +27,13 @@ export interface RateLimits {
   /** Counts a refresh attempt from this IP; throws RateLimitedError over the limit. */
   beginRefresh(ip: string): Promise<void>;
   /**
-   * Counts a sign-in through an OpenID provider (a browser flow started, an ID token presented) against
-   * the per-IP login limit; throws RateLimitedError over it. There is no password to guess per account.
+   * Counts a sign-in with no password to guess per account — through an OpenID provider (a browser flow
+   * started, an ID token presented) or with a passkey — against the per-IP login limit; throws
+   * RateLimitedError over it.
    */
-  beginProviderSignIn(ip: string): Promise<void>;
-  /** The provider sign-in succeeded: the IP gets its point back, as after a right password. */
-  providerSignInSucceeded(ip: string): Promise<void>;
+  beginPasswordlessSignIn(ip: string): Promise<void>;
+  /** That sign-in succeeded: the IP gets its point back, as after a right password. */
+  passwordlessSignInSucceeded(ip: string): Promise<void>;
 }
 
 /** Where the counters live: Redis (production) or this process (embedded development mode). */
@@ -130,11 +131,11 @@ class FlexibleRateLimits implements RateLimits {
     await consume(this.limiters.refreshIp, ipKey(ip));
   }
 
-  async beginProviderSignIn(ip: string): Promise<void> {
+  async beginPasswordlessSignIn(ip: string): Promise<void> {
     await consume(this.limiters.loginIp, ipKey(ip));
   }
 
-  async providerSignInSucceeded(ip: string): Promise<void> {
+  async passwordlessSignInSucceeded(ip: string): Promise<void> {
     await guard(() => this.limiters.loginIp.reward(ipKey(ip), 1));
   }
 

@@ -5,6 +5,8 @@ import type { Algorithm, TokenKeys } from '../auth/keys';
 import { PROFILE_READ_SCOPE, type RoleScopes } from '../auth/scopes';
 import type { Duration } from './duration';
 import { envSchema, type Env, type RawEnv } from './env.schema';
+import type { DataKeys } from '../crypto/data-cipher';
+import { loadMfaSettings } from './load-mfa-settings';
 import { keyVariables, loadKeys } from './load-keys';
 import { loadOidcProviders, type OidcProviderConfig } from './oidc-providers';
 
@@ -100,6 +102,13 @@ export interface Config {
     /** Cap of the per-account lock-out, which doubles with each repeated lock-out. */
     readonly loginMaxLockout: Duration;
   };
+  /** Secrets at rest (issue 13); keys unset: a dev key under dataDir (development and tests only). */
+  readonly dataEncryption: { readonly keys: DataKeys | undefined };
+  /** The second factor and passkeys (SPEC §11). */
+  readonly mfa: {
+    readonly totpIssuer: string;
+    readonly webauthn: { readonly rpId: string; readonly rpName: string; readonly origins: readonly string[] };
+  };
 }
 
 export class ConfigError extends Error {
@@ -144,6 +153,7 @@ export function loadConfig(rawEnv: RawEnv = process.env): Config {
       problems.push(`signing keys are required in production: set ${keyVariables(env.JWT_ALGORITHM)} (dev keys are for development)`);
     }
   }
+  const mfa = loadMfaSettings(env, { production, valid }, problems);
   if (env.COPROCESSOR_PORT !== undefined && env.COPROCESSOR_PORT !== 0 && env.COPROCESSOR_PORT === env.PORT && valid('PORT')) {
     problems.push('COPROCESSOR_PORT must differ from PORT: the coprocessor needs a listener the public cannot reach');
   }
@@ -233,6 +243,7 @@ export function loadConfig(rawEnv: RawEnv = process.env): Config {
       refreshPerIp: { points: env.RATE_LIMIT_REFRESH_PER_IP, window: env.RATE_LIMIT_REFRESH_PER_IP_WINDOW },
       loginMaxLockout: env.LOGIN_MAX_LOCKOUT,
     },
+    ...mfa,
   });
 }
 

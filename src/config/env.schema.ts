@@ -171,7 +171,8 @@ export const envSchema = z.object({
   COOKIE_DOMAIN: optionalText,
   CORS_ORIGINS: origins,
   PUBLIC_URL: url(['https:', 'http:']).transform((value) => value?.replace(/\/+$/, '')),
-  // The web app users return to (its origin is where links and sign-in redirects may point).
+  // The web app users return to (its origin is where links and sign-in redirects may point); also the
+  // default of WEBAUTHN_RP_ID (its host name) and WEBAUTHN_ORIGINS (its origin).
   APP_URL: url(['https:', 'http:']).transform((value) => value ?? 'http://localhost:3000'),
   // OpenID providers to sign in with, like google,corp; each one's OIDC_<ID>_* are read in oidc-providers.ts.
   OIDC_PROVIDERS: optionalText,
@@ -203,6 +204,19 @@ export const envSchema = z.object({
   GRAPHQL_MAX_COST: integer(5_000, 10, 1_000_000),
   GRAPHQL_MAX_DIRECTIVES: integer(50, 1, 1_000),
   GRAPHQL_MAX_ENTITIES: integer(500, 1, 100_000),
+  // Issue 13 (SPEC §11): secrets at rest, TOTP and passkeys.
+  /** 32 bytes, base64; unset: a dev key under DATA_DIR (refused in production). */
+  DATA_ENCRYPTION_KEY: optionalText,
+  /** Comma-separated retired keys, still accepted to decrypt during a rotation. */
+  DATA_ENCRYPTION_OLD_KEYS: optionalText,
+  /** The WebAuthn relying party id, a domain; default: APP_URL's host name. */
+  WEBAUTHN_RP_ID: optionalText.refine((value) => value === undefined || /^[a-z0-9.-]+$/i.test(value), 'must be a domain name like example.com (no scheme, port or path)'),
+  /** Shown by the authenticator when a passkey is made (default Portcullis). */
+  WEBAUTHN_RP_NAME: optionalText.transform((value) => value ?? 'Portcullis'),
+  /** Origins a passkey ceremony may come from; default: APP_URL's origin. */
+  WEBAUTHN_ORIGINS: origins,
+  /** The issuer an authenticator app shows next to the account (default Portcullis). */
+  TOTP_ISSUER: optionalText.transform((value) => value ?? 'Portcullis').refine((value) => !value.includes(':'), 'must not contain ":" (it separates issuer and account in otpauth URIs)'),
 });
 
 /** The environment as given (process.env or a test's object), before parsing. */

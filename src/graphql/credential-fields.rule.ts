@@ -1,5 +1,6 @@
-// One HTTP request runs at most one password or client-secret check or refresh (SPEC §8): an operation
-// that selects login, register, refresh, changePassword, clientToken or signInWithIdToken more than once, by aliases, fragments or inline fragments, is refused
+// One HTTP request runs at most one password, code, passkey, ID-token or client-secret check or refresh
+// (SPEC §8, §11, §12): an operation that selects login, register, refresh, changePassword, clientToken,
+// verifyMfa, loginWithPasskey or signInWithIdToken more than once, by aliases, fragments or inline fragments, is refused
 // before anything runs. (HTTP batching is off, so one request is one operation.)
 import {
   GraphQLError,
@@ -11,9 +12,19 @@ import {
   type ValidationContext,
 } from 'graphql';
 
-export const CREDENTIAL_FIELDS: ReadonlySet<string> = new Set(['login', 'register', 'refresh', 'changePassword', 'clientToken', 'signInWithIdToken']);
+export const CREDENTIAL_FIELDS: ReadonlySet<string> = new Set([
+  'login',
+  'register',
+  'refresh',
+  'changePassword',
+  'clientToken',
+  'verifyMfa',
+  'loginWithPasskey',
+  'signInWithIdToken',
+]);
 
-export const ONE_CREDENTIAL_FIELD_MESSAGE = 'An operation may select login, register, refresh, changePassword, clientToken or signInWithIdToken only once';
+export const ONE_CREDENTIAL_FIELD_MESSAGE =
+  'An operation may select login, register, refresh, changePassword, clientToken, verifyMfa, loginWithPasskey or signInWithIdToken only once';
 
 export function oneCredentialFieldRule(context: ValidationContext): ASTVisitor {
   return {

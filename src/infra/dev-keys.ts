@@ -3,6 +3,7 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { DATA_KEY_BYTES, parseDataKey, type DataKeys } from '../crypto/data-cipher';
 import { pemSigningKey, secretSigningKey, tokenKeys, type Algorithm, type TokenKeys } from '../auth/keys';
 
 interface StoredKeys {
@@ -32,4 +33,14 @@ function makeKey(algorithm: Algorithm): string {
       ? generateKeyPairSync('rsa', { modulusLength: 2048 })
       : generateKeyPairSync('ec', { namedCurve: 'P-256' });
   return privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+}
+
+/** The development DATA_ENCRYPTION_KEY (issue 13), made once under DATA_DIR: losing it loses every TOTP secret. */
+export function loadOrCreateDevDataKeys(dataDir: string): DataKeys {
+  const file = path.join(dataDir, 'dev-data-key.base64');
+  if (!existsSync(file)) {
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(file, `${randomBytes(DATA_KEY_BYTES).toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
+  }
+  return { active: parseDataKey(readFileSync(file, 'utf8')), old: [] };
 }

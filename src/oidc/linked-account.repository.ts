@@ -30,7 +30,7 @@ export class PrismaLinkedAccountRepository implements LinkedAccountRepository {
   unlinkIf(
     userId: string,
     provider: string,
-    allowed: (remaining: { hasPassword: boolean; accounts: LinkedAccountRecord[] }) => boolean,
+    allowed: (remaining: { hasPassword: boolean; passkeys: number; accounts: LinkedAccountRecord[] }) => boolean,
   ): Promise<'unlinked' | 'refused' | 'none'> {
     return this.run(() =>
       this.prisma.$transaction(async (tx) => {
@@ -39,7 +39,8 @@ export class PrismaLinkedAccountRepository implements LinkedAccountRepository {
         const accounts = await tx.linkedAccount.findMany({ where: { userId } });
         const target = accounts.find((account) => account.provider === provider);
         if (!rows[0] || !target) return 'none';
-        const remaining = { hasPassword: rows[0].has_password, accounts: accounts.filter((account) => account !== target) };
+        const passkeys = await tx.passkey.count({ where: { userId } });
+        const remaining = { hasPassword: rows[0].has_password, passkeys, accounts: accounts.filter((account) => account !== target) };
         if (!allowed(remaining)) return 'refused';
         await tx.linkedAccount.delete({ where: { id: target.id } });
         return 'unlinked';

@@ -42,6 +42,6 @@ export interface LinkedAccountRepository {
   unlinkIf(
     userId: string,
     provider: string,
-    allowed: (remaining: { hasPassword: boolean; accounts: LinkedAccountRecord[] }) => boolean,
+    allowed: (remaining: { hasPassword: boolean; passkeys: number; accounts: LinkedAccountRecord[] }) => boolean,
   ): Promise<'unlinked' | 'refused' | 'none'>;
 }

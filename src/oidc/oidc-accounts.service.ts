@@ -5,7 +5,7 @@ import { noAudit, type AuditLog, type AuthEventInput } from '../audit/audit-even
 import type { ClientInfo } from '../auth/auth.service';
 import { isRegistrableEmail, normalizeEmail } from '../auth/auth.validation';
 import { ForbiddenError } from '../errors';
-import { canStillSignIn } from '../users/sign-in-methods';
+import { LAST_SIGN_IN_METHOD_MESSAGE, leavesNoWayIn } from '../users/sign-in-methods';
 import type { UserRecord, UserRepository } from '../users/user';
 import { LinkConflictError, type LinkedAccountRecord, type LinkedAccountRepository } from './linked-account';
 import { OidcError, OidcErrorCode } from './oidc-error';
@@ -92,12 +92,12 @@ export class OidcAccountService {
   /** False when nothing is linked at the provider; FORBIDDEN when it is the user's last way to sign in. */
   async unlink(userId: string, provider: string, client: ClientInfo): Promise<boolean> {
     const usable = (accounts: LinkedAccountRecord[]) => accounts.filter((account) => this.deps.providerIds.includes(account.provider)).length;
-    const outcome = await this.deps.accounts.unlinkIf(userId, provider, ({ hasPassword, accounts }) =>
-      canStillSignIn({ hasPassword, usableLinkedAccounts: usable(accounts) }),
+    const outcome = await this.deps.accounts.unlinkIf(
+      userId,
+      provider,
+      ({ hasPassword, passkeys, accounts }) => !leavesNoWayIn({ password: hasPassword, passkeys, linkedAccounts: usable(accounts) }),
     );
-    if (outcome === 'refused') {
-      throw new ForbiddenError('This is your only way to sign in: set a password or link another provider first');
-    }
+    if (outcome === 'refused') throw new ForbiddenError(LAST_SIGN_IN_METHOD_MESSAGE);
     if (outcome === 'unlinked') this.event({ type: 'ACCOUNT_UNLINKED', outcome: 'SUCCESS', userId, actorId: userId, reason: `oidc:${provider}` }, client);
     return outcome === 'unlinked';
   }

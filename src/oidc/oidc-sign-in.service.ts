@@ -1,6 +1,6 @@
 // Sign-in through an OpenID provider (SPEC §12): the browser flow (start → provider → callback, with
 // authorization code + PKCE S256 and state and nonce kept server-side) and signInWithIdToken for native
-// apps. Either ends in the same session, tokens and audit as a password login (AuthService.signInVerified).
+// apps. Either ends in the same session, tokens and audit as a password login (AuthService.signIn).
 import * as client from 'openid-client';
 import type { JWTPayload } from 'jose';
 import type { Logger } from 'pino';
@@ -22,7 +22,7 @@ export interface OidcSignInDeps {
   flows: OidcFlowStore;
   accounts: OidcAccountService;
   auth: AuthService;
-  limits: Pick<RateLimits, 'beginProviderSignIn' | 'providerSignInSucceeded'>;
+  limits: Pick<RateLimits, 'beginPasswordlessSignIn' | 'passwordlessSignInSucceeded'>;
   audit?: AuditLog;
   logger: Logger;
   /** PUBLIC_URL: the callback is PUBLIC_URL/auth/oidc/<id>/callback, never built from the request's Host. */
@@ -44,7 +44,7 @@ export class OidcSignInService {
 
   /** Returns the provider's authorization URL and the state to bind to this browser. */
   async start(providerId: string, options: { redirectTo: string; linkUserId?: string }, requester: ClientInfo): Promise<{ url: URL; state: string }> {
-    await this.deps.limits.beginProviderSignIn(requester.ip);
+    await this.deps.limits.beginPasswordlessSignIn(requester.ip);
     const provider = this.deps.registry.get(providerId);
     const codeVerifier = client.randomPKCECodeVerifier();
     const state = client.randomState();
@@ -93,7 +93,7 @@ export class OidcSignInService {
   /** signInWithIdToken: an ID token a native app got from the provider itself. */
   async signInWithIdToken(providerId: string, idToken: string, nonce: string | undefined, requester: ClientInfo): Promise<AuthResult> {
     try {
-      await this.deps.limits.beginProviderSignIn(requester.ip);
+      await this.deps.limits.beginPasswordlessSignIn(requester.ip);
       if (!this.deps.registry.settings(providerId)) throw new OidcError(OidcErrorCode.INVALID_REQUEST, 'unknown provider');
       const claims = await verifyIdToken(this.deps.registry.get(providerId), idToken, nonce);
       return await this.signIn(identityOf(providerId, claims), requester);
@@ -105,8 +105,8 @@ export class OidcSignInService {
 
   private async signIn(identity: ProviderIdentity, requester: ClientInfo): Promise<AuthResult> {
     const user = await this.deps.accounts.signInUser(identity, requester);
-    const result = await this.deps.auth.signInVerified(user, requester, `oidc:${identity.provider}`);
-    await this.deps.limits.providerSignInSucceeded(requester.ip);
+    const result = await this.deps.auth.signIn(user, requester, `oidc:${identity.provider}`);
+    await this.deps.limits.passwordlessSignInSucceeded(requester.ip);
     return result;
   }
 
@@ -140,7 +140,7 @@ export class OidcSignInService {
     const detail = error instanceof OidcError ? error.detail : (error as Error)?.message;
     if (code === OidcErrorCode.SERVER_ERROR) this.deps.logger.error({ err: error, provider }, 'OpenID sign-in failed unexpectedly');
     else this.deps.logger.info({ provider, code, detail }, 'OpenID sign-in refused');
-    if (error instanceof ForbiddenError) return; // a disabled user: AuthService.signInVerified recorded it
+    if (error instanceof ForbiddenError) return; // a disabled user: AuthService.signIn recorded it
     (this.deps.audit ?? noAudit).record({
       type: 'LOGIN_FAILED',
       outcome: 'FAILURE',

@@ -1,6 +1,6 @@
 import { Arg, Authorized, Ctx, Mutation, Query, Resolver } from 'type-graphql';
 import { AuthPayload } from '../auth/auth-payload.type';
-import { issueAuthPayload } from '../auth/issue-payload';
+import { issueAuthPayload } from '../auth/issue-auth-payload';
 import type { Context } from '../context';
 import { LinkedAccount } from './linked-account.type';
 import type { OidcAccountService } from './oidc-accounts.service';

@@ -1,18 +1,18 @@
-// The ways a user can sign in, counted in one place: unlinking a provider (and, later, removing a
-// passkey) is refused when it would leave none. Passkeys (issue 13) join the count here.
+// The rule that a user always keeps a way to sign in (SPEC §11, §12): removing a passkey or unlinking a
+// provider is refused when nothing would be left. Every remover counts what would remain, under a lock
+// on the user's row, and asks here.
 
 export interface SignInMethods {
-  /** A password is set (users created by an OpenID provider have none until a reset). */
-  hasPassword: boolean;
+  /** The account has a password (users created by an OpenID provider have none until a reset). */
+  password: boolean;
+  passkeys: number;
   /** Linked accounts at providers that are still configured (one at a removed provider cannot sign in). */
-  usableLinkedAccounts: number;
+  linkedAccounts: number;
 }
 
-export function countSignInMethods(methods: SignInMethods): number {
-  return (methods.hasPassword ? 1 : 0) + methods.usableLinkedAccounts;
+/** True when `remaining` leaves the user no way to sign in. */
+export function leavesNoWayIn(remaining: SignInMethods): boolean {
+  return !remaining.password && remaining.passkeys <= 0 && remaining.linkedAccounts <= 0;
 }
 
-/** True when the user keeps at least one way to sign in. */
-export function canStillSignIn(methods: SignInMethods): boolean {
-  return countSignInMethods(methods) > 0;
-}
+export const LAST_SIGN_IN_METHOD_MESSAGE = 'This is your last way to sign in: add a password, another passkey or a linked account first';

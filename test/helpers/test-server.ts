@@ -18,6 +18,7 @@ import { graphqlClient, type GraphQLClient } from './graphql';
 export const TEST_SECRETS = {
   JWT_SECRET: 'test-access-secret-0123456789abcdef-0123456789',
   JWT_REFRESH_SECRET: 'test-refresh-secret-0123456789abcdef-012345678',
+  DATA_ENCRYPTION_KEY: 'dGVzdC1kYXRhLWVuY3J5cHRpb24ta2V5LTMyLWJ5dGU=',
 };
 
 export interface TestServer extends GraphQLClient {

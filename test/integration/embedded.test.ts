@@ -1,11 +1,12 @@
 // The two-command promise: with no configuration at all, the service runs on its embedded defaults;
 // and the process entry starts and stops the coprocessor listener when COPROCESSOR_PORT is set.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { graphqlClient, ME, REGISTER, newUser } from '../helpers/graphql';
+import { graphqlClient, LOGIN, ME, REGISTER, newUser } from '../helpers/graphql';
+import { CONFIRM_TOTP, mfaChallengeOf, START_TOTP, totpCode, VERIFY_MFA } from '../helpers/mfa';
 
 const ENTRY = path.resolve(__dirname, '..', '..', 'dist', 'src', 'main.js');
 
@@ -30,6 +31,7 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promis
 interface Entry {
   child: ChildProcess;
   port: number;
+  dataDir: string;
   /** Everything the process printed so far, stdout and stderr. */
   output(): string;
   cleanUp(): void;
@@ -48,6 +50,7 @@ async function startEntry(extraEnv: Record<string, string> = {}): Promise<Entry>
   return {
     child,
     port,
+    dataDir,
     output: () => output,
     cleanUp() {
       if (child.exitCode === null) child.kill('SIGKILL');
@@ -72,6 +75,7 @@ describe('embedded dev mode (npm start with no configuration)', () => {
     expect(entry.output()).toMatch(/embedded PostgreSQL \(PGlite\)/);
     expect(entry.output()).toContain('in-process session store');
     expect(entry.output()).toContain('generated dev keys');
+    expect(entry.output()).toContain('a generated data encryption key');
   });
 
   it('registers a user and answers me with the returned token', async () => {
@@ -81,6 +85,24 @@ describe('embedded dev mode (npm start with no configuration)', () => {
     expect(registered.errors).toBeUndefined();
     const me = await client.gql(ME, {}, { token: registered.data!.register.accessToken });
     expect(me.data!.me).toMatchObject({ email: input.email, name: input.name });
+  });
+
+  it('turns TOTP on and signs in with the second factor, on the embedded stores and a data key made under DATA_DIR', async () => {
+    const client = graphqlClient(`http://127.0.0.1:${entry.port}/graphql`);
+    const input = newUser();
+    const token = (await client.gql(REGISTER, { input })).data!.register.accessToken as string;
+    const { secret } = (await client.gql(START_TOTP, {}, { token })).data!.startTotpEnrollment;
+    const now = Math.floor(Date.now() / 1000);
+    expect((await client.gql(CONFIRM_TOTP, { code: await totpCode(secret, now) }, { token })).data!.confirmTotpEnrollment.codes).toHaveLength(10);
+    expect(existsSync(path.join(entry.dataDir, 'dev-data-key.base64'))).toBe(true);
+
+    const { mfaToken } = mfaChallengeOf(await client.gql(LOGIN, { input: { email: input.email, password: input.password } }));
+    // The next step's code (accepted within ±1 step), since the confirmation used this step's.
+    const verified = await client.gql(VERIFY_MFA, { mfaToken, code: await totpCode(secret, now + 30) });
+    expect(verified.errors).toBeUndefined();
+    expect(verified.data!.verifyMfa.user).toMatchObject({ email: input.email, mfaEnabled: true });
+    const options = await client.gql('mutation { passkeyLoginOptions }');
+    expect(options.data!.passkeyLoginOptions).toMatchObject({ rpId: 'localhost', challenge: expect.any(String) });
   });
 
   it('finishes in-flight work and exits 0 on SIGTERM', async () => {

@@ -232,8 +232,21 @@ describe('users created by a provider', () => {
     const { account, cookies } = await providerUser('kim');
     const response = await bed.server.gql(UNLINK, { provider: PROVIDER_ID }, { cookies });
     expect(codeOf(response)).toBe('FORBIDDEN');
-    expect(response.errors?.[0]?.message).toMatch(/only way to sign in/);
+    expect(response.errors?.[0]?.message).toBe('This is your last way to sign in: add a password, another passkey or a linked account first');
     expect(await prisma().linkedAccount.count({ where: { subject: account.sub } })).toBe(1);
+  });
+
+  it('can unlink their only provider once a passkey is registered: the passkey is a way to sign in', async () => {
+    const { account, cookies } = await providerUser('kira');
+    const { userId } = await prisma().linkedAccount.findFirstOrThrow({ where: { subject: account.sub } });
+    // The row registerPasskey would write (the ceremony itself is tested in Chromium, passkeys.browser.test.ts).
+    await prisma().passkey.create({ data: { userId, credentialId: `cred-${account.sub}`, publicKey: Buffer.from([1]), deviceType: 'multiDevice', name: 'Phone' } });
+
+    const response = await bed.server.gql(UNLINK, { provider: PROVIDER_ID }, { cookies });
+
+    expect(response.errors).toBeUndefined();
+    expect(response.data?.unlinkAccount).toBe(true);
+    expect(await prisma().linkedAccount.count({ where: { userId } })).toBe(0);
   });
 });
 

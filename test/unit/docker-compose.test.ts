@@ -35,6 +35,7 @@ const app = services[appName]!;
 const SAMPLE_SHELL = {
   JWT_SECRET: 'sample-access-secret-0123456789-0123456789-abcdef',
   JWT_REFRESH_SECRET: 'sample-refresh-secret-0123456789-0123456789-abcd',
+  DATA_ENCRYPTION_KEY: 'c2FtcGxlLWRhdGEta2V5LTMyLWJ5dGVzLWxvbmchISE=',
 };
 
 class MissingVariable extends Error {}

@@ -10,6 +10,7 @@ const PRODUCTION = {
   REDIS_URL: 'redis://cache.internal:6379',
   JWT_SECRET: 'access-secret-of-exactly-32-byte',
   JWT_REFRESH_SECRET: 'refresh-secret-of-32-bytes-long!',
+  DATA_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
 };
 const GOOGLE = {
   OIDC_PROVIDERS: 'google',

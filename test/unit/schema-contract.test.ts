@@ -21,7 +21,7 @@ import {
 } from 'graphql';
 import { buildTypeGraphQLSchema, type SchemaDeps } from '../../src/schema';
 
-/** Copied from SPEC §4 (/work/shared/SPEC.md), comments included. Change it only with the SPEC. */
+/** Copied from SPEC §4 (/work/shared/SPEC.md), comments included, plus the fields later sections add to its types. Change it only with the SPEC. */
 const SPEC_CONTRACT = /* GraphQL */ `
 scalar DateTime
 enum Role { USER ADMIN }
@@ -32,6 +32,7 @@ type User @key(fields: "id") {
   role: Role!
   createdAt: DateTime!
   updatedAt: DateTime!
+  mfaEnabled: Boolean! # SPEC §11: self and ADMIN
 }
 type AuthPayload {
   user: User!
@@ -151,7 +152,7 @@ describe('the public schema contract (SPEC §4)', () => {
     const drifted = buildSchema(`
       scalar DateTime
       enum Role { USER }
-      type User { id: ID! email: String! name: String! role: Role! createdAt: DateTime! }
+      type User { id: ID! email: String! name: String! role: Role! createdAt: DateTime! mfaEnabled: Boolean! }
       type AuthPayload { user: User! accessToken: String! refreshToken: String tokenType: String! expiresIn: Int! }
       input RegisterInput { email: String! password: String! name: String! inviteCode: String! }
       input LoginInput { email: String! password: String! }

@@ -269,7 +269,7 @@ describe('signInWithIdToken', () => {
     );
     expect(response.status).toBe(400);
     expect(response.errors?.map((error) => error.message)).toContain(
-      'An operation may select login, register, refresh, changePassword, clientToken or signInWithIdToken only once',
+      'An operation may select login, register, refresh, changePassword, clientToken, verifyMfa, loginWithPasskey or signInWithIdToken only once',
     );
   });
 });

@@ -1,5 +1,5 @@
-// What every sign-in answers (register, login, refresh, signInWithIdToken): the §6 cookies set, the
-// user made the viewer of the payload, and the tokens in the body.
+// What every successful sign-in answers (login, register, refresh, verifyMfa, loginWithPasskey,
+// signInWithIdToken): the cookies of §6 set, the user as the viewer of this response, and the AuthPayload.
 import type { Context } from '../context';
 import type { AuthPayload } from './auth-payload.type';
 import type { AuthResult } from './auth.service';
