@@ -345,6 +345,10 @@ ALTER TABLE "members" ADD CONSTRAINT "members_team_id_fkey" FOREIGN KEY ("team_i
   });
 });
 
+// PGlite is PostgreSQL compiled to WebAssembly: a first start plus every migration takes seconds alone
+// and far longer when the machine is busy (over 30 s seen with other suites running), so these get more.
+const EMBEDDED_TIMEOUT_MS = 120_000;
+
 describe('migrate() on the embedded PGlite database', () => {
   let dataDir: string;
   beforeAll(() => {
@@ -368,7 +372,7 @@ describe('migrate() on the embedded PGlite database', () => {
     } finally {
       await database.close();
     }
-  });
+  }, EMBEDDED_TIMEOUT_MS);
 
   it('applies nothing after the same data directory is closed and reopened, and still matches schema.prisma', async () => {
     const reopened = await openDatabase({ url: undefined, dataDir });
@@ -379,5 +383,5 @@ describe('migrate() on the embedded PGlite database', () => {
     } finally {
       await reopened.close();
     }
-  });
+  }, EMBEDDED_TIMEOUT_MS);
 });
