@@ -38,6 +38,9 @@ import { retryAfterPlugin } from './graphql/retry-after.plugin';
 import type { Database } from './infra/database';
 import { healthRouter } from './infra/health';
 import { listenOn } from './infra/listener';
+import { createMail, type MailModule } from './mail/mail.module';
+import { createRecovery } from './recovery/recovery.module';
+import type { RecoveryStore } from './recovery/recovery.store';
 import { buildAppSchema } from './schema';
 import type { SessionStore } from './sessions/session-store';
 import { SessionService } from './sessions/session.service';
@@ -61,6 +64,8 @@ export interface AppDeps {
    * single instance). Without one, users are not cached: every read goes to PostgreSQL.
    */
   userChanges?: UserChangeFeed;
+  /** Wraps the account-recovery store (tests: a flawed one proves the timing measurement can fail). */
+  wrapRecoveryStore?: (store: RecoveryStore) => RecoveryStore;
 }
 
 export interface App {
@@ -69,7 +74,9 @@ export interface App {
   listen(port?: number, host?: string): Promise<string>;
   /** The coprocessor's own listener, when COPROCESSOR_PORT is set; the caller starts it. */
   readonly coprocessor: CoprocessorListener | undefined;
-  /** Stops accepting requests (both listeners) and waits for in-flight ones; the stores are the caller's to close. */
+  /** Mail delivery: its worker runs from createApp until close. */
+  readonly mail: MailModule;
+  /** Stops accepting requests (both listeners) and waits for in-flight ones and mail; the stores are the caller's to close. */
   close(): Promise<void>;
 }
 
@@ -84,6 +91,20 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   const users = cache ?? stored;
   const userAdmin = new PrismaUserAdminRepository(deps.database.prisma);
   const audit = new PrismaAuditLog(deps.database.prisma, deps.logger);
+  // Mail and account recovery (SPEC §10): a durable queue in PostgreSQL, a worker in every instance.
+  const mail = createMail(config.mail, { database: deps.database, refreshKey: deps.keys.refresh, logger: deps.logger, audit });
+  const recovery = createRecovery(deps.database.pool, mail.queue, {
+    users,
+    invalidate: async (userId) => cache?.invalidate(userId),
+    sessions: deps.sessions,
+    hasher,
+    limits: deps.rateLimits,
+    audit,
+    logger: deps.logger,
+    settings: config.recovery,
+    links: config.mail.links,
+    wrapStore: deps.wrapRecoveryStore,
+  });
   const auth = new AuthService({
     users,
     audit,
@@ -94,6 +115,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     clock,
     logger: deps.logger,
     settings: { refreshTokenTtl: config.jwt.refreshTokenTtl, ...config.sessions },
+    verification: recovery.verification,
   });
 
   const clientRepository = new PrismaServiceClientRepository(deps.database.prisma);
@@ -120,10 +142,11 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     auth,
     sessions: new SessionService({ sessions: deps.sessions, settings: config.jwt, audit }),
     admin: new AdminService({ users: cache ? new InvalidatingUserAdminRepository(userAdmin, cache) : userAdmin, sessions: deps.sessions, audit }),
-    passwords: new PasswordChangeService({ users, sessions: deps.sessions, hasher, limits: deps.rateLimits, audit }),
+    passwords: new PasswordChangeService({ users, sessions: deps.sessions, hasher, limits: deps.rateLimits, audit, notices: recovery.reset }),
     audit: new AuditService(audit),
     clientAdmin: new ClientAdminService({ clients: clientRepository, state: clientState, tokenTtl: config.clients.tokenTtl, audit }),
     clientCredentials,
+    recovery,
     refreshTokenInBody: config.sessions.refreshTokenInBody,
     authDirectives: config.federation.authDirectives,
   });
@@ -148,6 +171,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     ],
   });
   await apollo.start();
+  await mail.start();
 
   expressApp.disable('x-powered-by');
   expressApp.set('trust proxy', config.http.trustProxy);
@@ -178,9 +202,11 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   return {
     server,
     coprocessor,
+    mail,
     listen: async (port = config.port, host = config.host) => `${await listenOn(server, port, host)}/graphql`,
     close: async () => {
       await Promise.all([apollo.stop(), coprocessor?.close()]);
+      await mail.stop();
       await audit.flush(); // the stores close after this: let the last audit writes land
     },
   };

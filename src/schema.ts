@@ -20,6 +20,7 @@ import { PasswordChangeResolver } from './auth/password-change.resolver';
 import type { PasswordChangeService } from './auth/password-change.service';
 import type { Context } from './context';
 import { UnauthenticatedError } from './errors';
+import { RecoveryResolver, type RecoveryServices } from './recovery/recovery.resolver';
 import { SessionResolver } from './sessions/session.resolver';
 import type { SessionService } from './sessions/session.service';
 import { UserResolver } from './users/user.resolver';
@@ -39,6 +40,7 @@ export interface SchemaDeps {
   audit: AuditService;
   clientAdmin: ClientAdminService;
   clientCredentials: ClientCredentialsService;
+  recovery: RecoveryServices;
   refreshTokenInBody: boolean;
   /** Publish @authenticated / @requiresScopes in the SDL (default true). The checks run either way. */
   authDirectives?: boolean;
@@ -76,10 +78,11 @@ export function buildTypeGraphQLSchema(deps: SchemaDeps): Promise<GraphQLSchema>
     [PasswordChangeResolver, new PasswordChangeResolver(deps.passwords)],
     [AuditResolver, new AuditResolver(deps.audit)],
     [ClientResolver, new ClientResolver(deps.clientAdmin, deps.clientCredentials)],
+    [RecoveryResolver, new RecoveryResolver(deps.recovery)],
   ]);
   const container: ContainerType = { get: (resolverClass) => instances.get(resolverClass) };
   return buildSchema({
-    resolvers: [AuthResolver, UserResolver, SessionResolver, AdminResolver, PasswordChangeResolver, AuditResolver, ClientResolver],
+    resolvers: [AuthResolver, UserResolver, SessionResolver, AdminResolver, PasswordChangeResolver, AuditResolver, ClientResolver, RecoveryResolver],
     container,
     authChecker,
     scalarsMap: [{ type: Date, scalar: DateTimeResolver }],

@@ -3,7 +3,7 @@
 import type { Logger } from 'pino';
 import { noAudit, type AuditLog, type AuthEventInput } from '../audit/audit-event';
 import type { Config } from '../config/config';
-import { ForbiddenError, INVALID_CREDENTIALS, RateLimitedError, UnauthenticatedError } from '../errors';
+import { EmailNotVerifiedError, ForbiddenError, INVALID_CREDENTIALS, RateLimitedError, UnauthenticatedError } from '../errors';
 import { hashTokenId, MAX_USER_AGENT_LENGTH, newSessionId, type SessionStore } from '../sessions/session-store';
 import type { UserRecord, UserRepository } from '../users/user';
 import { codePoints, isRegistrableEmail, normalizeEmail, parseRegisterInput, PASSWORD_MAX } from './auth.validation';
@@ -37,6 +37,17 @@ export interface AuthServiceDeps {
   /** Where register, login, refresh, reuse and logout are recorded (fire-and-forget). */
   audit?: AuditLog;
   settings: Pick<Config['jwt'], 'refreshTokenTtl'> & Pick<Config['sessions'], 'maxAge' | 'refreshReuseGrace'>;
+  /** Email verification (SPEC §10, src/recovery): the mail on register and the gate of EMAIL_VERIFICATION=required. */
+  verification?: EmailVerificationHooks;
+}
+
+export interface EmailVerificationHooks {
+  /** Queues the new account's verification mail (when verification is on); throwing undoes the registration. */
+  registered(user: UserRecord, client: ClientInfo): Promise<void>;
+  /** Throws EmailNotVerifiedError when verification is required and the user has not verified. */
+  checkLogin(user: UserRecord): void;
+  /** Register starts no session until the email is verified. */
+  readonly required: boolean;
 }
 
 export class AuthService {
@@ -47,11 +58,12 @@ export class AuthService {
     await this.deps.limits.beginRegistration(client.ip);
     const passwordHash = await this.deps.hasher.hash(data.password);
     const user = await this.deps.users.create({ email: data.email, name: data.name, passwordHash });
+    const { verification } = this.deps;
+    let result: AuthResult | undefined;
     try {
+      await verification?.registered(user, client);
       await this.deps.limits.registered(user.email);
-      const result = await this.startSession(user, client);
-      this.event({ type: 'REGISTER', outcome: 'SUCCESS', userId: user.id, sessionId: result.sessionId }, client);
-      return result;
+      if (!verification?.required) result = await this.startSession(user, client);
     } catch (error) {
       // No session, no account: the client saw a failure, so a retry must be able to register again.
       await this.deps.users.delete(user.id).catch((cleanup: unknown) => {
@@ -59,6 +71,13 @@ export class AuthService {
       });
       throw error;
     }
+    // EMAIL_VERIFICATION=required: the account exists and its link is on the way, but no session yet.
+    if (!result) {
+      this.event({ type: 'REGISTER', outcome: 'SUCCESS', userId: user.id, reason: 'no session until the email is verified' }, client);
+      throw new EmailNotVerifiedError();
+    }
+    this.event({ type: 'REGISTER', outcome: 'SUCCESS', userId: user.id, sessionId: result.sessionId }, client);
+    return result;
   }
 
   async login(input: { email: string; password: string }, client: ClientInfo): Promise<AuthResult> {
@@ -96,6 +115,12 @@ export class AuthService {
     if (!user.active) {
       failed('account disabled', user.id);
       throw new ForbiddenError('This account is disabled');
+    }
+    try {
+      this.deps.verification?.checkLogin(user);
+    } catch (error) {
+      failed('email not verified', user.id);
+      throw error;
     }
     if (hasher.needsRehash(user.passwordHash)) await this.upgradeHash(user, input.password);
     const result = await this.settle(user, await this.startSession(user, client));

@@ -6,6 +6,7 @@ import { PROFILE_READ_SCOPE, type RoleScopes } from '../auth/scopes';
 import type { Duration } from './duration';
 import { envSchema, type Env, type RawEnv } from './env.schema';
 import { keyVariables, loadKeys } from './load-keys';
+import { mailConfig, type MailConfig, type RecoveryConfig } from './mail.config';
 
 export type { TokenKeys } from '../auth/keys';
 
@@ -89,7 +90,17 @@ export interface Config {
     readonly refreshPerIp: RateLimit;
     /** Cap of the per-account lock-out, which doubles with each repeated lock-out. */
     readonly loginMaxLockout: Duration;
+    readonly passwordResetPerEmail: RateLimit;
+    readonly passwordResetPerIp: RateLimit;
+    /** Verification resends and email-change requests: mails one account may cause. */
+    readonly mailPerAccount: RateLimit;
+    /** Failed link-token attempts (verifyEmail, resetPassword, confirmEmailChange) per IP. */
+    readonly tokenPerIp: RateLimit;
   };
+  /** Mail delivery (SPEC §10). */
+  readonly mail: MailConfig;
+  /** Email verification, password reset and email change (SPEC §10). */
+  readonly recovery: RecoveryConfig;
 }
 
 export class ConfigError extends Error {
@@ -165,6 +176,7 @@ export function loadConfig(rawEnv: RawEnv = process.env): Config {
       `ARGON2_CONCURRENCY must be below UV_THREADPOOL_SIZE (${env.UV_THREADPOOL_SIZE}), or hashing takes every libuv thread: lower it or raise UV_THREADPOOL_SIZE`,
     );
   }
+  const { mail, recovery } = mailConfig(env, problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
   return deepFreeze({
@@ -218,7 +230,13 @@ export function loadConfig(rawEnv: RawEnv = process.env): Config {
       registerPerIp: { points: env.RATE_LIMIT_REGISTER_PER_IP, window: env.RATE_LIMIT_REGISTER_PER_IP_WINDOW },
       refreshPerIp: { points: env.RATE_LIMIT_REFRESH_PER_IP, window: env.RATE_LIMIT_REFRESH_PER_IP_WINDOW },
       loginMaxLockout: env.LOGIN_MAX_LOCKOUT,
+      passwordResetPerEmail: { points: env.RATE_LIMIT_PASSWORD_RESET_PER_EMAIL, window: env.RATE_LIMIT_PASSWORD_RESET_PER_EMAIL_WINDOW },
+      passwordResetPerIp: { points: env.RATE_LIMIT_PASSWORD_RESET_PER_IP, window: env.RATE_LIMIT_PASSWORD_RESET_PER_IP_WINDOW },
+      mailPerAccount: { points: env.RATE_LIMIT_MAIL_PER_ACCOUNT, window: env.RATE_LIMIT_MAIL_PER_ACCOUNT_WINDOW },
+      tokenPerIp: { points: env.RATE_LIMIT_TOKEN_PER_IP, window: env.RATE_LIMIT_TOKEN_PER_IP_WINDOW },
     },
+    mail,
+    recovery,
   });
 }
 

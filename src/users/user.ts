@@ -10,6 +10,8 @@ export interface UserRecord {
   passwordHash: string;
   role: Role;
   active: boolean;
+  /** The user proved they read mail at `email` (SPEC §10). */
+  emailVerified: boolean;
   createdAt: Date;
   updatedAt: Date;
 }

@@ -1,6 +1,6 @@
 // createTestServer(overrides): the real app on port 0, on this file's database and Redis prefix.
 import pino from 'pino';
-import { createApp, type App } from '../../src/app';
+import { createApp, type App, type AppDeps } from '../../src/app';
 import type { PasswordHasher } from '../../src/auth/password';
 import { createRateLimits, type RateLimits } from '../../src/auth/rate-limit';
 import type { Clock } from '../../src/auth/tokens';
@@ -46,6 +46,8 @@ export interface TestServerOptions {
   /** Put the session store behind something else (e.g. a TCP proxy we can cut). */
   redisUrl?: string;
   databaseUrl?: string;
+  /** Wraps the account-recovery store (e.g. a flawed one, to prove a measurement can fail). */
+  wrapRecoveryStore?: AppDeps['wrapRecoveryStore'];
 }
 
 const fileResources: { database?: TestDatabase; prefix?: string; memoryStore?: MemorySessionStore; localFeed?: LocalUserChangeFeed } = {};
@@ -62,6 +64,9 @@ export async function createTestServer(options: TestServerOptions = {}): Promise
     RATE_LIMIT_LOGIN_PER_IP: '100000',
     RATE_LIMIT_REGISTER_PER_IP: '100000',
     RATE_LIMIT_REFRESH_PER_IP: '100000',
+    RATE_LIMIT_PASSWORD_RESET_PER_IP: '100000',
+    RATE_LIMIT_TOKEN_PER_IP: '100000',
+    MAIL_POLL_INTERVAL: '1s',
     DATA_DIR: fileResources.database.dataDir,
     ...(fileResources.database.url ? { DATABASE_URL: fileResources.database.url } : {}),
     ...(realRedisUrl() ? { REDIS_URL: realRedisUrl()! } : {}),
@@ -89,7 +94,7 @@ export async function createTestServer(options: TestServerOptions = {}): Promise
   const userChanges: UserChangeFeed = redis
     ? new RedisUserChangeFeed(redis, `${config.redisKeyPrefix}user-changed`)
     : (fileResources.localFeed ??= new LocalUserChangeFeed());
-  const app = await createApp(config, { database, sessions, rateLimits, redis, keys, logger, clock: options.clock, hasher: options.hasher, userChanges });
+  const app = await createApp(config, { database, sessions, rateLimits, redis, keys, logger, clock: options.clock, hasher: options.hasher, userChanges, wrapRecoveryStore: options.wrapRecoveryStore });
   const url = await app.listen(0, '127.0.0.1');
   const coprocessorUrl = await app.coprocessor?.listen(0);
   const client = graphqlClient(url);
