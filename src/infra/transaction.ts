@@ -19,6 +19,10 @@ export async function inTransaction<T>(pool: pg.Pool, work: (tx: Tx) => Promise<
   }
   const hooks: Array<() => void> = [];
   let broken: Error | undefined;
+  // The pool stops listening to a client it hands out: a connection dying now would emit 'error' with
+  // nobody listening, which ends the process. The statement in flight fails with it anyway.
+  const onError = (error: Error) => (broken = error);
+  client.on('error', onError);
   try {
     await client.query('BEGIN');
     const result = await work({
@@ -35,6 +39,7 @@ export async function inTransaction<T>(pool: pg.Pool, work: (tx: Tx) => Promise<
     if (error instanceof AppError) throw error;
     throw databaseFailure(error);
   } finally {
+    client.removeListener('error', onError);
     client.release(broken);
   }
 }

@@ -21,6 +21,8 @@ export const MAIL_QUEUE = 'mail';
 const LEASE_SECONDS = 120;
 /** Shutdown waits this long for mail in flight; what is still running is retried after its lease. */
 const STOP_TIMEOUT_MS = 5_000;
+/** Mails claimed and sent at once by one worker; a full batch fetches the next at once (a backlog drains fast). */
+const BATCH_SIZE = 5;
 /** Sent and failed jobs are kept this long (payloads are sealed), then pg-boss deletes them. */
 const KEEP_SECONDS = 7 * 24 * 3_600;
 
@@ -73,7 +75,7 @@ export class PgBossMailQueue implements MailQueue {
     else await this.boss.createQueue(MAIL_QUEUE, policy);
     this.workerId = await this.boss.work<QueuedMail>(
       MAIL_QUEUE,
-      { batchSize: 1, perJobResults: true as const, pollingIntervalSeconds: Math.max(0.5, pollInterval.seconds) },
+      { batchSize: BATCH_SIZE, burstWhenBatchFull: true, perJobResults: true as const, pollingIntervalSeconds: Math.max(0.5, pollInterval.seconds) },
       async (jobs) =>
         Promise.all(
           jobs.map(async (job) => {

@@ -21,6 +21,8 @@ export interface Mailbox {
   readonly received: ReceivedMail[];
   /** RCPT TO answered with this code (like 550) until set to undefined. */
   refuseWith: number | undefined;
+  /** The message is accepted this long after it arrived (a slow server). */
+  delayMs: number;
   /** Waits for a mail matching `match` (to an address, by default) that arrived since `after` mails. */
   waitFor(match: string | ((mail: ReceivedMail) => boolean), options?: { timeoutMs?: number }): Promise<ReceivedMail>;
   /** Mails to this address so far. */
@@ -30,27 +32,33 @@ export interface Mailbox {
   close(): Promise<void>;
   /** SMTP transactions attempted (RCPT TO commands seen), refused ones included. */
   readonly attempts: number;
+  /** The RCPT TO address of each of those attempts. */
+  readonly recipients: string[];
 }
 
 export async function startMailbox(): Promise<Mailbox> {
   const received: ReceivedMail[] = [];
-  let attempts = 0;
   const box = {
     refuseWith: undefined as number | undefined,
+    delayMs: 0,
+    attempts: 0,
+    recipients: [] as string[],
   };
   const create = () =>
     new SMTPServer({
       authOptional: true,
       disabledCommands: ['STARTTLS'],
       logger: false,
-      onRcptTo(_address, _session, callback) {
-        attempts += 1;
+      onRcptTo(address, _session, callback) {
+        box.attempts += 1;
+        box.recipients.push(address.address);
         if (box.refuseWith) return callback(Object.assign(new Error('Mailbox unavailable'), { responseCode: box.refuseWith }));
         callback();
       },
       onData(stream, _session, callback) {
         simpleParser(stream)
-          .then((parsed) => {
+          .then(async (parsed) => {
+            if (box.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, box.delayMs));
             const text = parsed.text ?? '';
             const link = /https?:\/\/\S+/.exec(text)?.[0];
             const token = link ? (new URL(link).searchParams.get('token') ?? undefined) : undefined;
@@ -74,9 +82,6 @@ export async function startMailbox(): Promise<Mailbox> {
   return Object.assign(box, {
     url: `smtp://127.0.0.1:${port}`,
     received,
-    get attempts() {
-      return attempts;
-    },
     to: (address: string) => received.filter((mail) => mail.to === address),
     async waitFor(match: string | ((mail: ReceivedMail) => boolean), options: { timeoutMs?: number } = {}) {
       const test = typeof match === 'string' ? (mail: ReceivedMail) => mail.to === match : match;
