@@ -1,4 +1,5 @@
 // The mail and account-recovery part of Config (SPEC §10): checked and assembled from the parsed env.
+import path from 'node:path';
 import type { Duration } from './duration';
 import type { Env } from './env.schema';
 
@@ -37,7 +38,7 @@ export function mailConfig(env: Env, problems: string[]): { mail: MailConfig; re
     mail: {
       smtpUrl: env.SMTP_URL,
       from: env.MAIL_FROM,
-      devMailboxDir: `${env.DATA_DIR}/mail`,
+      devMailboxDir: path.join(env.DATA_DIR, 'mail'),
       maxAttempts: env.MAIL_MAX_ATTEMPTS,
       retryDelay: env.MAIL_RETRY_DELAY,
       pollInterval: env.MAIL_POLL_INTERVAL,

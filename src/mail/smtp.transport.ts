@@ -20,7 +20,8 @@ export class SmtpTransport implements MailTransport {
     } catch (error) {
       const responseCode = (error as { responseCode?: unknown }).responseCode;
       const permanent = typeof responseCode === 'number' && responseCode >= 500 && responseCode < 600;
-      const what = typeof responseCode === 'number' ? `SMTP ${responseCode}` : String((error as { code?: unknown }).code ?? 'SMTP error');
+      const code = (error as { code?: unknown }).code;
+      const what = typeof responseCode === 'number' ? `SMTP ${responseCode}` : typeof code === 'string' ? code : 'SMTP error';
       throw new MailDeliveryError(what, permanent, { cause: error });
     }
   }

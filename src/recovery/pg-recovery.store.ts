@@ -155,4 +155,4 @@ export class PgRecoveryStore implements RecoveryStore {
 }
 
 /** The rehearsal's mail must not wake the worker: it never commits. */
-const rehearsalTx = (tx: Tx): Tx => ({ query: tx.query, afterCommit: () => undefined });
+const rehearsalTx = (tx: Tx): Tx => ({ query: (text, values) => tx.query(text, values), afterCommit: () => undefined });

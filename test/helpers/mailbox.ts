@@ -101,5 +101,5 @@ export async function startMailbox(): Promise<Mailbox> {
       running = true;
     },
     close: down,
-  }) as unknown as Mailbox;
+  });
 }

@@ -72,6 +72,9 @@ export async function createTestServer(options: TestServerOptions = {}): Promise
     ...(realRedisUrl() ? { REDIS_URL: realRedisUrl()! } : {}),
   };
   const env: Record<string, string> = { ...base, ...options.env };
+  // Production requires SMTP_URL (SPEC §10): tests of production behaviour that send no mail on purpose
+  // get a port nothing listens on (the discard port), so their mails simply wait in the queue.
+  if (env.NODE_ENV === 'production' && !env.SMTP_URL) env.SMTP_URL = 'smtp://127.0.0.1:9';
   if (options.redisUrl) env.REDIS_URL = options.redisUrl;
   if (options.databaseUrl) env.DATABASE_URL = options.databaseUrl;
   const config = loadConfig(env);

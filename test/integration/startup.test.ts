@@ -123,6 +123,7 @@ describe('start-up with bad configuration', () => {
       expect.stringMatching(/^config error: JWT_REFRESH_SECRET must be at least 32 bytes/),
       expect.stringMatching(/^config error: DATABASE_URL is required in production/),
       expect.stringMatching(/^config error: REDIS_URL is required in production/),
+      expect.stringMatching(/^config error: SMTP_URL is required in production/),
     ]);
     // The same problems loadConfig reports in-process, each on its own line, and nothing else on stderr.
     let expected: string[] = [];
@@ -131,7 +132,7 @@ describe('start-up with bad configuration', () => {
     } catch (error) {
       if (error instanceof ConfigError) expected = error.problems;
     }
-    expect(expected).toHaveLength(5);
+    expect(expected).toHaveLength(6);
     expect(lines).toEqual(expected.map((problem) => `config error: ${problem}`));
     expect(run.stderr.trim().split('\n')).toHaveLength(lines.length);
     expect(run.portOpened).toBe(false);
@@ -143,7 +144,7 @@ describe('start-up with bad configuration', () => {
     await new Promise((resolve) => listener.close(resolve));
   });
 
-  it('refuses all three embedded defaults under NODE_ENV=production alone', async () => {
+  it('refuses all four embedded defaults under NODE_ENV=production alone', async () => {
     const run = await runEntry({ NODE_ENV: 'production' });
 
     expect(run.code).not.toBe(0);
@@ -152,6 +153,7 @@ describe('start-up with bad configuration', () => {
       expect.stringMatching(/^config error: DATABASE_URL is required in production/),
       expect.stringMatching(/^config error: REDIS_URL is required in production/),
       expect.stringMatching(/^config error: signing keys are required in production: set JWT_SECRET and JWT_REFRESH_SECRET/),
+      expect.stringMatching(/^config error: SMTP_URL is required in production/),
     ]);
     expect(run.portOpened).toBe(false);
     expect(existsSync(dataDir)).toBe(false);

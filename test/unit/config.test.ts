@@ -17,6 +17,7 @@ const PRODUCTION: Env = {
   REDIS_URL: 'redis://cache.internal:6379',
   JWT_SECRET: SECRET,
   JWT_REFRESH_SECRET: REFRESH_SECRET,
+  SMTP_URL: 'smtp://mail.internal:587',
 };
 
 /** The problems of a configuration loadConfig must refuse; fails the test if it is accepted. */
@@ -367,14 +368,15 @@ describe('RS256 and ES256 keys', () => {
 });
 
 describe('production', () => {
-  it('refuses all three embedded defaults at once, one line each', () => {
+  it('refuses all four embedded defaults at once, one line each', () => {
     const problems = problemsOf({ NODE_ENV: 'production' });
 
-    expect(problems).toHaveLength(3);
+    expect(problems).toHaveLength(4);
     expect(problems).toEqual([
       expect.stringMatching(/^DATABASE_URL is required in production/),
       expect.stringMatching(/^REDIS_URL is required in production/),
       expect.stringMatching(/signing keys are required in production: set JWT_SECRET and JWT_REFRESH_SECRET/),
+      expect.stringMatching(/^SMTP_URL is required in production/),
     ]);
   });
 
@@ -441,7 +443,8 @@ describe('reporting', () => {
     expect(named('DATABASE_URL ')).toHaveLength(1);
     expect(named('REDIS_URL ')).toHaveLength(1);
     expect(named('COOKIE_SAMESITE=none')).toHaveLength(1);
-    expect(problems).toHaveLength(8);
+    expect(named('SMTP_URL ')).toHaveLength(1);
+    expect(problems).toHaveLength(9);
     for (const problem of problems) {
       expect(problem).not.toContain('\n');
       expect(message).toContain(problem);
