@@ -46,6 +46,8 @@ export interface TestServerOptions {
   /** Put the session store behind something else (e.g. a TCP proxy we can cut). */
   redisUrl?: string;
   databaseUrl?: string;
+  /** Where the server's log lines go (default stdout), to read what it logged. */
+  logDestination?: pino.DestinationStream;
   /** Wraps the account-recovery store (e.g. a flawed one, to prove a measurement can fail). */
   wrapRecoveryStore?: AppDeps['wrapRecoveryStore'];
 }
@@ -78,7 +80,7 @@ export async function createTestServer(options: TestServerOptions = {}): Promise
   if (options.redisUrl) env.REDIS_URL = options.redisUrl;
   if (options.databaseUrl) env.DATABASE_URL = options.databaseUrl;
   const config = loadConfig(env);
-  const logger = pino({ level: config.logLevel });
+  const logger = options.logDestination ? pino({ level: config.logLevel }, options.logDestination) : pino({ level: config.logLevel });
 
   const database =
     options.shareWith && !config.databaseUrl ? options.shareWith.database : await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
