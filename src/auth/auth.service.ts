@@ -61,11 +61,13 @@ export class AuthService {
     const { verification } = this.deps;
     let result: AuthResult | undefined;
     try {
-      await verification?.registered(user, client);
       await this.deps.limits.registered(user.email);
       if (!verification?.required) result = await this.startSession(user, client);
+      // Last: once the verification mail is queued, nothing undoes the account (no mail for a deleted user).
+      await verification?.registered(user, client);
     } catch (error) {
       // No session, no account: the client saw a failure, so a retry must be able to register again.
+      if (result) await this.deps.sessions.revoke(result.sessionId, user.id).catch(() => undefined);
       await this.deps.users.delete(user.id).catch((cleanup: unknown) => {
         this.deps.logger.error({ err: cleanup, userId: user.id }, 'could not remove a user whose first session failed');
       });
