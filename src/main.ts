@@ -1,4 +1,6 @@
 // Process entry: loadConfig → stores → migrations → createApp → listen; graceful shutdown on signals.
+// First, before any dependency loads: an unsupported Node.js stops here with one line.
+import './infra/node-version';
 import 'reflect-metadata';
 import dotenv from 'dotenv';
 import { createApp } from './app';

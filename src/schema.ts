@@ -1,7 +1,6 @@
 import 'reflect-metadata';
 // The GraphQL schema: type-graphql classes → SDL with directives → Apollo Federation 2 subgraph.
-import { buildSubgraphSchema } from '@apollo/subgraph';
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import { buildSubgraphSchema, type GraphQLResolverMap } from '@apollo/subgraph';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { parse, visit, type GraphQLSchema } from 'graphql';
 import { DateTimeResolver } from 'graphql-scalars';
@@ -52,20 +51,22 @@ export async function buildAppSchema(deps: SchemaDeps): Promise<GraphQLSchema> {
   const withAuthDirectives = deps.authDirectives ?? true;
   let typeDefs = parse(`${federationLink(['key', ...(withAuthDirectives ? AUTH_DIRECTIVES : [])])}\n${printSchemaWithDirectives(schema)}`);
   if (!withAuthDirectives) typeDefs = visit(typeDefs, { Directive: (node) => (AUTH_DIRECTIVES.includes(node.name.value) ? null : undefined) });
-  return buildSubgraphSchema({
-    typeDefs,
-    resolvers: {
-      ...resolvers,
-      User: {
-        ...resolvers.User,
-        // _entities: other subgraphs resolve users only on behalf of an authenticated caller.
-        __resolveReference: (reference: { id: string }, ctx: Context): Promise<UserRecord | null> => {
-          if (!ctx.viewer && !ctx.serviceClient) throw new UnauthenticatedError();
-          return deps.auth.findUser(reference.id);
+  return buildSubgraphSchema([
+    {
+      typeDefs,
+      resolvers: {
+        ...resolvers,
+        User: {
+          ...resolvers.User,
+          // _entities: other subgraphs resolve users only on behalf of an authenticated caller.
+          __resolveReference: (reference: { id: string }, ctx: Context): Promise<UserRecord | null> => {
+            if (!ctx.viewer && !ctx.serviceClient) throw new UnauthenticatedError();
+            return deps.auth.findUser(reference.id);
+          },
         },
-      },
-    } as GraphQLResolverMap<unknown>,
-  });
+      } as GraphQLResolverMap<unknown>,
+    },
+  ]);
 }
 
 /** The schema as type-graphql builds it, before federation; also what scripts/print-schema.ts prints. */
