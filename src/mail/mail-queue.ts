@@ -2,7 +2,8 @@
 // transaction as the change that causes the mail, and a worker in every instance that claims jobs
 // (SKIP LOCKED, with a 2-minute lease) so two instances never send one mail at once. Retries back off
 // exponentially (MAIL_RETRY_DELAY doubling, MAIL_MAX_ATTEMPTS in all ≈ a day); a permanent refusal
-// ends the job at once. Why pg-boss and not a hand-written queue: docs/mail.md.
+// ends the job at once. The retry policy is set on each job by the instance that queues it.
+// Why pg-boss and not a hand-written queue: docs/mail.md.
 import { PgBoss } from 'pg-boss';
 import type { Logger } from 'pino';
 import type { MailConfig } from '../config/mail.config';
@@ -41,6 +42,8 @@ export class PgBossMailQueue implements MailQueue {
   private readonly boss: PgBoss;
   private workerId: string | undefined;
   private lastErrorLogMs = 0;
+  private stopped = false;
+  private readonly policy: { retryLimit: number; retryDelay: number; retryBackoff: true; expireInSeconds: number; deleteAfterSeconds: number };
 
   constructor(private readonly deps: PgBossMailQueueDeps) {
     this.boss = new PgBoss({
@@ -49,37 +52,43 @@ export class PgBossMailQueue implements MailQueue {
       schedule: false, // no cron jobs here; maintenance (expiry, retention) still runs
       migrate: true,
     });
+    this.policy = {
+      retryLimit: deps.settings.maxAttempts - 1,
+      retryDelay: deps.settings.retryDelay.seconds,
+      retryBackoff: true,
+      expireInSeconds: LEASE_SECONDS,
+      deleteAfterSeconds: KEEP_SECONDS,
+    };
     // pg-boss reports its background failures (PostgreSQL down) here; it keeps polling and recovers.
     this.boss.on('error', (error: Error) => this.logError(error));
   }
 
   async enqueue(tx: Tx, mail: Mail): Promise<void> {
     const job: QueuedMail = { template: mail.template, userId: mail.userId, sealed: this.deps.cipher.seal(mail) };
-    const id = await this.boss.send(MAIL_QUEUE, job, { db: { executeSql: (text, values) => tx.query(text, values) } });
+    // The retry policy travels with the job: instances configured differently never rewrite each other's.
+    const id = await this.boss.send(MAIL_QUEUE, job, { ...this.policy, db: { executeSql: (text, values) => tx.query(text, values) } });
     if (!id) throw new Error('the mail queue did not accept the mail');
     tx.afterCommit(() => this.wake());
   }
 
-  /** Creates pg-boss's schema and the queue (or brings its retry policy up to date), then starts the worker. */
+  /** Creates pg-boss's schema and the queue if missing, then starts the worker. */
   async start(): Promise<void> {
     await this.boss.start();
-    const { maxAttempts, retryDelay, pollInterval } = this.deps.settings;
-    const policy = {
-      retryLimit: maxAttempts - 1,
-      retryDelay: retryDelay.seconds,
-      retryBackoff: true,
-      expireInSeconds: LEASE_SECONDS,
-      deleteAfterSeconds: KEEP_SECONDS,
-    };
-    if (await this.boss.getQueue(MAIL_QUEUE)) await this.boss.updateQueue(MAIL_QUEUE, policy);
-    else await this.boss.createQueue(MAIL_QUEUE, policy);
-    this.workerId = await this.boss.work<QueuedMail>(
+    if (!(await this.boss.getQueue(MAIL_QUEUE))) await this.boss.createQueue(MAIL_QUEUE, this.policy);
+    const options = {
+      batchSize: BATCH_SIZE,
+      burstWhenBatchFull: true,
+      includeMetadata: true,
+      perJobResults: true,
+      pollingIntervalSeconds: Math.max(0.5, this.deps.settings.pollInterval.seconds),
+    } as const;
+    this.workerId = await this.boss.work<QueuedMail, unknown, typeof options>(
       MAIL_QUEUE,
-      { batchSize: BATCH_SIZE, burstWhenBatchFull: true, perJobResults: true as const, pollingIntervalSeconds: Math.max(0.5, pollInterval.seconds) },
+      options,
       async (jobs) =>
         Promise.all(
           jobs.map(async (job) => {
-            const outcome = await this.deps.sender.attempt(job.data, { number: job.retryCount + 1, last: job.retryCount + 1 >= maxAttempts });
+            const outcome = await this.deps.sender.attempt(job.data, { number: job.retryCount + 1, last: job.retryCount >= job.retryLimit });
             const status = outcome === 'sent' ? 'completed' : outcome === 'retry' ? 'failed' : 'deadletter';
             return { id: job.id, status } as const;
           }),
@@ -92,8 +101,10 @@ export class PgBossMailQueue implements MailQueue {
     if (this.workerId) this.boss.notifyWorker(this.workerId);
   }
 
-  /** Stops claiming, waits up to 5 s for mail in flight, closes pg-boss's pool. */
+  /** Stops claiming, waits up to 5 s for mail in flight, closes pg-boss's pool. Once: a stopped queue stays stopped. */
   async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
     this.workerId = undefined;
     await this.boss.stop({ graceful: true, timeout: STOP_TIMEOUT_MS, close: true });
   }
