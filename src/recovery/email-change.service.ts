@@ -6,7 +6,7 @@ import type { Viewer } from '../auth/viewer';
 import { BadUserInputError, ConflictError, UnauthenticatedError } from '../errors';
 import type { UserRecord } from '../users/user';
 import { newOneTimeToken, presentedTokenHash, TokenPurpose } from './one-time-token';
-import { audit, expiresIn, invalidToken, linkWith, type RecoveryDeps } from './recovery.deps';
+import { afterCommit, audit, expiresIn, invalidToken, linkWith, type RecoveryDeps } from './recovery.deps';
 
 export class EmailChangeService {
   constructor(private readonly deps: RecoveryDeps) {}
@@ -52,8 +52,8 @@ export class EmailChangeService {
       audit(this.deps, { type: 'EMAIL_CHANGED', outcome: 'FAILURE', reason: 'invalid token' }, client);
       throw invalidToken();
     }
-    await this.deps.limits.tokenAccepted(client.ip);
-    await this.deps.invalidate(result.user.id);
+    const userId = result.user.id;
+    await afterCommit(this.deps, userId, [() => this.deps.limits.tokenAccepted(client.ip), () => this.deps.invalidate(userId)]);
     audit(this.deps, { type: 'EMAIL_CHANGED', outcome: 'SUCCESS', userId: result.user.id, reason: 'confirmed by link' }, client);
     return result.user;
   }

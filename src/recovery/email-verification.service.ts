@@ -5,7 +5,7 @@ import type { Viewer } from '../auth/viewer';
 import { EmailNotVerifiedError, UnauthenticatedError } from '../errors';
 import type { UserRecord } from '../users/user';
 import { newOneTimeToken, presentedTokenHash, TokenPurpose } from './one-time-token';
-import { audit, expiresIn, invalidToken, linkWith, type RecoveryDeps } from './recovery.deps';
+import { afterCommit, audit, expiresIn, invalidToken, linkWith, type RecoveryDeps } from './recovery.deps';
 
 export class EmailVerificationService {
   constructor(private readonly deps: RecoveryDeps) {}
@@ -42,8 +42,7 @@ export class EmailVerificationService {
       audit(this.deps, { type: 'EMAIL_VERIFIED', outcome: 'FAILURE', reason: 'invalid token' }, client);
       throw invalidToken();
     }
-    await this.deps.limits.tokenAccepted(client.ip);
-    await this.deps.invalidate(user.id);
+    await afterCommit(this.deps, user.id, [() => this.deps.limits.tokenAccepted(client.ip), () => this.deps.invalidate(user.id)]);
     audit(this.deps, { type: 'EMAIL_VERIFIED', outcome: 'SUCCESS', userId: user.id }, client);
     return user;
   }

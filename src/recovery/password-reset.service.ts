@@ -8,7 +8,7 @@ import { BadUserInputError } from '../errors';
 import type { Mail } from '../mail/mail';
 import type { UserRecord } from '../users/user';
 import { newOneTimeToken, presentedTokenHash, TokenPurpose } from './one-time-token';
-import { audit, expiresIn, invalidToken, linkWith, type RecoveryDeps } from './recovery.deps';
+import { afterCommit, audit, expiresIn, invalidToken, linkWith, type RecoveryDeps } from './recovery.deps';
 
 export class PasswordResetService {
   constructor(private readonly deps: RecoveryDeps) {}
@@ -57,10 +57,12 @@ export class PasswordResetService {
     const passwordHash = await this.deps.hasher.hash(newPassword);
     const user = await this.deps.store.resetPassword(hash, viewer?.userId ?? null, passwordHash, (changed) => this.notice(changed, 'reset'));
     if (!user) throw refused();
-    await this.deps.limits.tokenAccepted(client.ip);
-    await this.deps.sessions.revokeAll(user.id).catch((error: unknown) => this.deps.logger.error({ err: error, userId: user.id }, 'could not revoke sessions after a password reset'));
-    await this.deps.limits.accountRecovered(user.email);
-    await this.deps.invalidate(user.id);
+    await afterCommit(this.deps, user.id, [
+      () => this.deps.sessions.revokeAll(user.id),
+      () => this.deps.limits.tokenAccepted(client.ip),
+      () => this.deps.limits.accountRecovered(user.email),
+      () => this.deps.invalidate(user.id),
+    ]);
     audit(this.deps, { type: 'PASSWORD_RESET', outcome: 'SUCCESS', userId: user.id }, client);
   }
 

@@ -36,3 +36,13 @@ export const invalidToken = (): BadUserInputError => new BadUserInputError([{ fi
 export function audit(deps: Pick<RecoveryDeps, 'audit'>, event: AuthEventInput, client: ClientInfo): void {
   deps.audit.record({ ...event, ip: client.ip, userAgent: client.userAgent });
 }
+
+/**
+ * Steps after the change committed (a limiter point back, a lock-out cleared, caches dropped): a Redis
+ * failure there is logged, not answered, so the client learns the truth — the change was made.
+ */
+export async function afterCommit(deps: Pick<RecoveryDeps, 'logger'>, userId: string, steps: Array<() => Promise<unknown>>): Promise<void> {
+  for (const step of steps) {
+    await step().catch((error: unknown) => deps.logger.error({ err: error, userId }, 'account recovery: a step after the change failed'));
+  }
+}
