@@ -36,10 +36,14 @@ import { limitEntities } from './graphql/entities-limit';
 import { operationLimits } from './graphql/operation-limits';
 import { retryAfterPlugin } from './graphql/retry-after.plugin';
 import { createMfa } from './mfa/create-mfa';
+import { MailFactorNotifier } from './mfa/factor-notice';
 import type { Database } from './infra/database';
 import { healthRouter } from './infra/health';
 import { listenOn } from './infra/listener';
 import { createOidc } from './oidc/oidc.module';
+import { createMail, type MailModule } from './mail/mail.module';
+import { createRecovery } from './recovery/recovery.module';
+import type { RecoveryStore } from './recovery/recovery.store';
 import { buildAppSchema } from './schema';
 import type { SessionStore } from './sessions/session-store';
 import { SessionService } from './sessions/session.service';
@@ -65,6 +69,8 @@ export interface AppDeps {
   userChanges?: UserChangeFeed;
   /** Tests only: the network to OpenID providers, and the first discovery retry delay (SPEC §12). */
   oidc?: { fetch?: typeof fetch; firstRetryMs?: number };
+  /** Wraps the account-recovery store (tests: a flawed one proves the timing measurement can fail). */
+  wrapRecoveryStore?: (store: RecoveryStore) => RecoveryStore;
 }
 
 export interface App {
@@ -73,7 +79,9 @@ export interface App {
   listen(port?: number, host?: string): Promise<string>;
   /** The coprocessor's own listener, when COPROCESSOR_PORT is set; the caller starts it. */
   readonly coprocessor: CoprocessorListener | undefined;
-  /** Stops accepting requests (both listeners) and waits for in-flight ones; the stores are the caller's to close. */
+  /** Mail delivery: its worker runs from createApp until close. */
+  readonly mail: MailModule;
+  /** Stops accepting requests (both listeners) and waits for in-flight ones and mail; the stores are the caller's to close. */
   close(): Promise<void>;
 }
 
@@ -88,10 +96,25 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   const users = cache ?? stored;
   const userAdmin = new PrismaUserAdminRepository(deps.database.prisma);
   const audit = new PrismaAuditLog(deps.database.prisma, deps.logger);
-  // SPEC §11. Its sign-ins end in AuthService.signIn; no notifier yet (the mail component, issue 11, is not here).
+  // Mail and account recovery (SPEC §10): a durable queue in PostgreSQL, a worker in every instance.
+  const mail = createMail(config.mail, { database: deps.database, refreshKey: deps.keys.refresh, logger: deps.logger, audit });
+  const recovery = createRecovery(deps.database.pool, mail.queue, {
+    users,
+    invalidate: async (userId) => cache?.invalidate(userId),
+    sessions: deps.sessions,
+    hasher,
+    limits: deps.rateLimits,
+    audit,
+    logger: deps.logger,
+    settings: config.recovery,
+    links: config.mail.links,
+    wrapStore: deps.wrapRecoveryStore,
+  });
+  // SPEC §11. Its sign-ins end in AuthService.signIn; a change of factors is told to the user by mail.
   const mfa = createMfa({
     config, prisma: deps.database.prisma, redis: deps.redis, keys: deps.keys, users, hasher, sessions: deps.sessions,
     limits: deps.rateLimits, clock, logger: deps.logger, audit, signIn: (user, client, method) => auth.signIn(user, client, method),
+    notifier: new MailFactorNotifier(deps.database.pool, mail.queue),
   });
   const auth = new AuthService({
     users,
@@ -104,6 +127,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     clock,
     logger: deps.logger,
     settings: { refreshTokenTtl: config.jwt.refreshTokenTtl, ...config.sessions },
+    verification: recovery.verification,
   });
 
   const clientRepository = new PrismaServiceClientRepository(deps.database.prisma);
@@ -134,12 +158,13 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     auth,
     sessions: new SessionService({ sessions: deps.sessions, settings: config.jwt, audit }),
     admin: new AdminService({ users: cache ? new InvalidatingUserAdminRepository(userAdmin, cache) : userAdmin, sessions: deps.sessions, audit }),
-    passwords: new PasswordChangeService({ users, sessions: deps.sessions, hasher, limits: deps.rateLimits, audit }),
+    passwords: new PasswordChangeService({ users, sessions: deps.sessions, hasher, limits: deps.rateLimits, audit, notices: recovery.reset }),
     audit: new AuditService(audit),
     clientAdmin: new ClientAdminService({ clients: clientRepository, state: clientState, tokenTtl: config.clients.tokenTtl, audit }),
     clientCredentials,
     oidc,
     mfa,
+    recovery,
     refreshTokenInBody: config.sessions.refreshTokenInBody,
     authDirectives: config.federation.authDirectives,
   });
@@ -164,6 +189,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     ],
   });
   await apollo.start();
+  await mail.start();
 
   expressApp.disable('x-powered-by');
   expressApp.set('trust proxy', config.http.trustProxy);
@@ -195,10 +221,12 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   return {
     server,
     coprocessor,
+    mail,
     listen: async (port = config.port, host = config.host) => `${await listenOn(server, port, host)}/graphql`,
     close: async () => {
       oidc.close();
       await Promise.all([apollo.stop(), coprocessor?.close()]);
+      await mail.stop();
       await audit.flush(); // the stores close after this: let the last audit writes land
     },
   };

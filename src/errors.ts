@@ -67,6 +67,16 @@ export class ForbiddenError extends AppError {
   }
 }
 
+/** EMAIL_VERIFICATION=required (SPEC §10): told only to who gave the right password. */
+export class EmailNotVerifiedError extends AppError {
+  static readonly REASON = 'EMAIL_NOT_VERIFIED';
+  constructor() {
+    super(ErrorCode.FORBIDDEN, 'Confirm your email address first: follow the link in the mail we sent you', {
+      extensions: { reason: EmailNotVerifiedError.REASON },
+    });
+  }
+}
+
 /** HTTP 429 and Retry-After are set by retryAfterPlugin, only when it is a response's only kind of error. */
 export class RateLimitedError extends AppError {
   constructor(readonly retryAfterSeconds: number) {

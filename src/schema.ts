@@ -27,6 +27,7 @@ import type { PasskeyService } from './passkeys/passkey.service';
 import { OidcResolver } from './oidc/oidc.resolver';
 import type { OidcAccountService } from './oidc/oidc-accounts.service';
 import type { OidcSignInService } from './oidc/oidc-sign-in.service';
+import { RecoveryResolver, type RecoveryServices } from './recovery/recovery.resolver';
 import { SessionResolver } from './sessions/session.resolver';
 import type { SessionService } from './sessions/session.service';
 import { UserResolver } from './users/user.resolver';
@@ -49,6 +50,7 @@ export interface SchemaDeps {
   oidc: { signIn: OidcSignInService; accounts: OidcAccountService };
   /** The second factor and passkeys (SPEC §11). */
   mfa: { enrollment: TotpEnrollmentService; login: MfaLoginService; passkeys: PasskeyService };
+  recovery: RecoveryServices;
   refreshTokenInBody: boolean;
   /** Publish @authenticated / @requiresScopes in the SDL (default true). The checks run either way. */
   authDirectives?: boolean;
@@ -89,6 +91,7 @@ export function buildTypeGraphQLSchema(deps: SchemaDeps): Promise<GraphQLSchema>
     [AuditResolver, new AuditResolver(deps.audit)],
     [ClientResolver, new ClientResolver(deps.clientAdmin, deps.clientCredentials)],
     [OidcResolver, new OidcResolver(deps.oidc, deps.refreshTokenInBody)],
+    [RecoveryResolver, new RecoveryResolver(deps.recovery)],
     // `?.`: printing the schema's shape passes no services (scripts/print-schema.ts).
     [MfaResolver, new MfaResolver(deps.mfa?.enrollment, deps.mfa?.login, deps.refreshTokenInBody)],
     [PasskeyResolver, new PasskeyResolver(deps.mfa?.passkeys, deps.refreshTokenInBody)],
@@ -106,6 +109,7 @@ export function buildTypeGraphQLSchema(deps: SchemaDeps): Promise<GraphQLSchema>
       OidcResolver,
       MfaResolver,
       PasskeyResolver,
+      RecoveryResolver,
     ],
     container,
     authChecker,

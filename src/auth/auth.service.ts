@@ -3,7 +3,7 @@
 import type { Logger } from 'pino';
 import { noAudit, type AuditLog, type AuthEventInput } from '../audit/audit-event';
 import type { Config } from '../config/config';
-import { ForbiddenError, INVALID_CREDENTIALS, RateLimitedError, UnauthenticatedError } from '../errors';
+import { EmailNotVerifiedError, ForbiddenError, INVALID_CREDENTIALS, RateLimitedError, UnauthenticatedError } from '../errors';
 import { hashTokenId, MAX_USER_AGENT_LENGTH, newSessionId, type SessionStore } from '../sessions/session-store';
 import type { UserRecord, UserRepository } from '../users/user';
 import { codePoints, isRegistrableEmail, normalizeEmail, parseRegisterInput, PASSWORD_MAX } from './auth.validation';
@@ -47,6 +47,17 @@ export interface AuthServiceDeps {
   /** Unset: a password is always enough. */
   secondFactor?: SecondFactorCheck;
   settings: Pick<Config['jwt'], 'refreshTokenTtl'> & Pick<Config['sessions'], 'maxAge' | 'refreshReuseGrace'>;
+  /** Email verification (SPEC §10, src/recovery): the mail on register and the gate of EMAIL_VERIFICATION=required. */
+  verification?: EmailVerificationHooks;
+}
+
+export interface EmailVerificationHooks {
+  /** Queues the new account's verification mail (when verification is on); throwing undoes the registration. */
+  registered(user: UserRecord, client: ClientInfo): Promise<void>;
+  /** Throws EmailNotVerifiedError when verification is required and the user has not verified. */
+  checkLogin(user: UserRecord): void;
+  /** Register starts no session until the email is verified. */
+  readonly required: boolean;
 }
 
 export class AuthService {
@@ -57,18 +68,28 @@ export class AuthService {
     await this.deps.limits.beginRegistration(client.ip);
     const passwordHash = await this.deps.hasher.hash(data.password);
     const user = await this.deps.users.create({ email: data.email, name: data.name, passwordHash });
+    const { verification } = this.deps;
+    let result: AuthResult | undefined;
     try {
       await this.deps.limits.registered(user.email);
-      const result = await this.startSession(user, client);
-      this.event({ type: 'REGISTER', outcome: 'SUCCESS', userId: user.id, sessionId: result.sessionId }, client);
-      return result;
+      if (!verification?.required) result = await this.startSession(user, client);
+      // Last: once the verification mail is queued, nothing undoes the account (no mail for a deleted user).
+      await verification?.registered(user, client);
     } catch (error) {
       // No session, no account: the client saw a failure, so a retry must be able to register again.
+      if (result) await this.deps.sessions.revoke(result.sessionId, user.id).catch(() => undefined);
       await this.deps.users.delete(user.id).catch((cleanup: unknown) => {
         this.deps.logger.error({ err: cleanup, userId: user.id }, 'could not remove a user whose first session failed');
       });
       throw error;
     }
+    // EMAIL_VERIFICATION=required: the account exists and its link is on the way, but no session yet.
+    if (!result) {
+      this.event({ type: 'REGISTER', outcome: 'SUCCESS', userId: user.id, reason: 'no session until the email is verified' }, client);
+      throw new EmailNotVerifiedError();
+    }
+    this.event({ type: 'REGISTER', outcome: 'SUCCESS', userId: user.id, sessionId: result.sessionId }, client);
+    return result;
   }
 
   async login(input: { email: string; password: string }, client: ClientInfo): Promise<AuthResult> {
@@ -120,12 +141,23 @@ export class AuthService {
   /**
    * Ends a login whose proof is complete (a password, a password and a second factor, a passkey, or an
    * OpenID provider's word, SPEC §12): a new session, audited as LOGIN_SUCCEEDED with `method` as its
-   * reason. A disabled account is FORBIDDEN, before a session is made and after (settle re-reads the user).
+   * reason. A disabled account is FORBIDDEN, before a session is made and after (settle re-reads the user);
+   * with EMAIL_VERIFICATION=required an unverified one is FORBIDDEN (EMAIL_NOT_VERIFIED), whatever the proof.
    */
   async signIn(user: UserRecord, client: ClientInfo, method: string | null = null): Promise<AuthResult> {
+    const refused = (reason: string) =>
+      this.event({ type: 'LOGIN_FAILED', outcome: 'FAILURE', userId: user.id, reason: method ? `${method}: ${reason}` : reason }, client);
+    if (user.active) {
+      try {
+        this.deps.verification?.checkLogin(user);
+      } catch (error) {
+        refused('email not verified');
+        throw error;
+      }
+    }
     const result = user.active ? await this.settle(user, await this.startSession(user, client)) : null;
     if (!result) {
-      this.event({ type: 'LOGIN_FAILED', outcome: 'FAILURE', userId: user.id, reason: method ? `${method}: account disabled` : 'account disabled' }, client);
+      refused('account disabled');
       throw new ForbiddenError('This account is disabled');
     }
     this.event({ type: 'LOGIN_SUCCEEDED', outcome: 'SUCCESS', userId: user.id, sessionId: result.sessionId, reason: method }, client);

@@ -3,7 +3,7 @@
 import { noAudit, type Actor, type AuditLog } from '../audit/audit-event';
 import { BadUserInputError, UnauthenticatedError } from '../errors';
 import type { SessionStore } from '../sessions/session-store';
-import type { UserRepository } from '../users/user';
+import type { UserRecord, UserRepository } from '../users/user';
 import { codePoints, PASSWORD_MAX, passwordSchema } from './auth.validation';
 import type { PasswordHasher } from './password';
 import type { RateLimits } from './rate-limit';
@@ -16,6 +16,8 @@ export interface PasswordChangeDeps {
   /** A wrong current password counts as a failed login of the account (SPEC §8): no brute force through here. */
   limits: Pick<RateLimits, 'beginLogin' | 'loginSucceeded'>;
   audit?: AuditLog;
+  /** Sets the new hash together with the "password changed" notice mail (SPEC §10); without it, no mail. */
+  notices?: { changePassword(user: UserRecord, passwordHash: string): Promise<void> };
 }
 
 export class PasswordChangeService {
@@ -44,7 +46,9 @@ export class PasswordChangeService {
     if (newPassword === currentPassword) {
       throw new BadUserInputError([{ field: 'newPassword', message: 'must differ from the current password' }]);
     }
-    await users.updatePasswordHash(user.id, await hasher.hash(newPassword));
+    const passwordHash = await hasher.hash(newPassword);
+    if (this.deps.notices) await this.deps.notices.changePassword(user, passwordHash);
+    else await users.updatePasswordHash(user.id, passwordHash);
     const revoked = await sessions.revokeAll(user.id, { except: viewer.sessionId });
     audit.record({ ...event, outcome: 'SUCCESS', reason: `${revoked} other sessions revoked` });
     return revoked;

@@ -1,4 +1,5 @@
-// Abuse limits (SPEC §8): failed logins per account and per IP, registrations and refreshes per IP.
+// Abuse limits (SPEC §8): failed logins per account and per IP, registrations and refreshes per IP;
+// and (SPEC §10) password-reset requests per email and IP, mails per account, link-token attempts per IP.
 // Counting is rate-limiter-flexible's: atomic Lua in Redis (shared by every instance), or in process
 // for the embedded development mode. There is no insurance limiter: when Redis fails, the limit does
 // not silently go away, the request fails closed with SERVICE_UNAVAILABLE.
@@ -34,6 +35,16 @@ export interface RateLimits {
   beginPasswordlessSignIn(ip: string): Promise<void>;
   /** That sign-in succeeded: the IP gets its point back, as after a right password. */
   passwordlessSignInSucceeded(ip: string): Promise<void>;
+  /** Counts a password-reset request for this normalised email (known or not) and this IP (SPEC §10). */
+  beginPasswordResetRequest(email: string, ip: string): Promise<void>;
+  /** Counts a mail an account asks for (verification resend, email change); throws RateLimitedError over the limit. */
+  beginAccountMail(userId: string): Promise<void>;
+  /** Counts a link-token attempt from this IP before the token is looked up; throws RateLimitedError over the limit. */
+  beginTokenAttempt(ip: string): Promise<void>;
+  /** The token was good: the IP gets its point back, so only failed attempts add up. */
+  tokenAccepted(ip: string): Promise<void>;
+  /** A password reset proved the owner: the account's login failures and lock-outs are forgotten. */
+  accountRecovered(email: string): Promise<void>;
 }
 
 /** Where the counters live: Redis (production) or this process (embedded development mode). */
@@ -68,13 +79,17 @@ export function createRateLimits(
           rejectIfRedisNotReady: true,
         })
       : new RateLimiterMemory({ keyPrefix: name, points, duration: seconds });
-  const { loginPerAccount, loginPerIp, registerPerIp, refreshPerIp } = settings;
+  const { loginPerAccount, loginPerIp, registerPerIp, refreshPerIp, passwordResetPerEmail, passwordResetPerIp, mailPerAccount, tokenPerIp } = settings;
   return new FlexibleRateLimits({
     account: limiter({ name: 'login-account', points: loginPerAccount.points, seconds: loginPerAccount.window.seconds }),
     lockouts: limiter({ name: 'login-lockouts', points: Number.MAX_SAFE_INTEGER, seconds: LOCKOUT_MEMORY_SECONDS }),
     loginIp: limiter({ name: 'login-ip', points: loginPerIp.points, seconds: loginPerIp.window.seconds }),
     registerIp: limiter({ name: 'register-ip', points: registerPerIp.points, seconds: registerPerIp.window.seconds }),
     refreshIp: limiter({ name: 'refresh-ip', points: refreshPerIp.points, seconds: refreshPerIp.window.seconds }),
+    resetEmail: limiter({ name: 'reset-email', points: passwordResetPerEmail.points, seconds: passwordResetPerEmail.window.seconds }),
+    resetIp: limiter({ name: 'reset-ip', points: passwordResetPerIp.points, seconds: passwordResetPerIp.window.seconds }),
+    accountMail: limiter({ name: 'account-mail', points: mailPerAccount.points, seconds: mailPerAccount.window.seconds }),
+    tokenIp: limiter({ name: 'token-ip', points: tokenPerIp.points, seconds: tokenPerIp.window.seconds }),
     firstLockoutSeconds: loginPerAccount.window.seconds,
     maxLockoutSeconds: settings.loginMaxLockout.seconds,
     accountSecret: deriveSubKey(keys.refresh, ACCOUNT_KEY_LABEL),
@@ -88,6 +103,10 @@ interface Limiters {
   loginIp: RateLimiterAbstract;
   registerIp: RateLimiterAbstract;
   refreshIp: RateLimiterAbstract;
+  resetEmail: RateLimiterAbstract;
+  resetIp: RateLimiterAbstract;
+  accountMail: RateLimiterAbstract;
+  tokenIp: RateLimiterAbstract;
   firstLockoutSeconds: number;
   maxLockoutSeconds: number;
   accountSecret: KeyObject;
@@ -125,6 +144,27 @@ class FlexibleRateLimits implements RateLimits {
   async registered(email: string): Promise<void> {
     const key = this.accountKey(email);
     await guard(() => Promise.all([this.limiters.account.delete(key), this.limiters.lockouts.delete(key)]));
+  }
+
+  async beginPasswordResetRequest(email: string, ip: string): Promise<void> {
+    await consume(this.limiters.resetIp, ipKey(ip));
+    await consume(this.limiters.resetEmail, this.accountKey(email));
+  }
+
+  async beginAccountMail(userId: string): Promise<void> {
+    await consume(this.limiters.accountMail, `{${userId}}`);
+  }
+
+  async beginTokenAttempt(ip: string): Promise<void> {
+    await consume(this.limiters.tokenIp, ipKey(ip));
+  }
+
+  async tokenAccepted(ip: string): Promise<void> {
+    await guard(() => this.limiters.tokenIp.reward(ipKey(ip), 1));
+  }
+
+  async accountRecovered(email: string): Promise<void> {
+    await this.registered(email);
   }
 
   async beginRefresh(ip: string): Promise<void> {

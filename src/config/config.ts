@@ -9,6 +9,7 @@ import type { DataKeys } from '../crypto/data-cipher';
 import { loadMfaSettings } from './load-mfa-settings';
 import { keyVariables, loadKeys } from './load-keys';
 import { loadOidcProviders, type OidcProviderConfig } from './oidc-providers';
+import { mailConfig, type MailConfig, type RecoveryConfig } from './mail.config';
 
 export type { TokenKeys } from '../auth/keys';
 export type { OidcProviderConfig } from './oidc-providers';
@@ -101,6 +102,12 @@ export interface Config {
     readonly refreshPerIp: RateLimit;
     /** Cap of the per-account lock-out, which doubles with each repeated lock-out. */
     readonly loginMaxLockout: Duration;
+    readonly passwordResetPerEmail: RateLimit;
+    readonly passwordResetPerIp: RateLimit;
+    /** Verification resends and email-change requests: mails one account may cause. */
+    readonly mailPerAccount: RateLimit;
+    /** Failed link-token attempts (verifyEmail, resetPassword, confirmEmailChange) per IP. */
+    readonly tokenPerIp: RateLimit;
   };
   /** Secrets at rest (issue 13); keys unset: a dev key under dataDir (development and tests only). */
   readonly dataEncryption: { readonly keys: DataKeys | undefined };
@@ -109,6 +116,10 @@ export interface Config {
     readonly totpIssuer: string;
     readonly webauthn: { readonly rpId: string; readonly rpName: string; readonly origins: readonly string[] };
   };
+  /** Mail delivery (SPEC §10). */
+  readonly mail: MailConfig;
+  /** Email verification, password reset and email change (SPEC §10). */
+  readonly recovery: RecoveryConfig;
 }
 
 export class ConfigError extends Error {
@@ -187,6 +198,7 @@ export function loadConfig(rawEnv: RawEnv = process.env): Config {
   }
   // An invalid PUBLIC_URL is reported once, above: not again as a missing one.
   const oidcProviders = loadOidcProviders(rawEnv, problems, { production, publicUrl: valid('PUBLIC_URL') ? env.PUBLIC_URL : rawEnv.PUBLIC_URL });
+  const { mail, recovery } = mailConfig(env, problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
   return deepFreeze({
@@ -242,8 +254,14 @@ export function loadConfig(rawEnv: RawEnv = process.env): Config {
       registerPerIp: { points: env.RATE_LIMIT_REGISTER_PER_IP, window: env.RATE_LIMIT_REGISTER_PER_IP_WINDOW },
       refreshPerIp: { points: env.RATE_LIMIT_REFRESH_PER_IP, window: env.RATE_LIMIT_REFRESH_PER_IP_WINDOW },
       loginMaxLockout: env.LOGIN_MAX_LOCKOUT,
+      passwordResetPerEmail: { points: env.RATE_LIMIT_PASSWORD_RESET_PER_EMAIL, window: env.RATE_LIMIT_PASSWORD_RESET_PER_EMAIL_WINDOW },
+      passwordResetPerIp: { points: env.RATE_LIMIT_PASSWORD_RESET_PER_IP, window: env.RATE_LIMIT_PASSWORD_RESET_PER_IP_WINDOW },
+      mailPerAccount: { points: env.RATE_LIMIT_MAIL_PER_ACCOUNT, window: env.RATE_LIMIT_MAIL_PER_ACCOUNT_WINDOW },
+      tokenPerIp: { points: env.RATE_LIMIT_TOKEN_PER_IP, window: env.RATE_LIMIT_TOKEN_PER_IP_WINDOW },
     },
     ...mfa,
+    mail,
+    recovery,
   });
 }
 

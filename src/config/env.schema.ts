@@ -171,9 +171,6 @@ export const envSchema = z.object({
   COOKIE_DOMAIN: optionalText,
   CORS_ORIGINS: origins,
   PUBLIC_URL: url(['https:', 'http:']).transform((value) => value?.replace(/\/+$/, '')),
-  // The web app users return to (its origin is where links and sign-in redirects may point); also the
-  // default of WEBAUTHN_RP_ID (its host name) and WEBAUTHN_ORIGINS (its origin).
-  APP_URL: url(['https:', 'http:']).transform((value) => value ?? 'http://localhost:3000'),
   // OpenID providers to sign in with, like google,corp; each one's OIDC_<ID>_* are read in oidc-providers.ts.
   OIDC_PROVIDERS: optionalText,
   BODY_LIMIT: byteSize('1mb'),
@@ -198,6 +195,33 @@ export const envSchema = z.object({
   RATE_LIMIT_REFRESH_PER_IP: integer(600, 1),
   RATE_LIMIT_REFRESH_PER_IP_WINDOW: duration('15m'),
   LOGIN_MAX_LOCKOUT: duration('1h'),
+  // Mail and account recovery (SPEC §10, issue 11; assembled in mail.config.ts).
+  /** Unset outside production: the dev mailbox (.eml files under DATA_DIR/mail). */
+  SMTP_URL: url(['smtp:', 'smtps:']),
+  MAIL_FROM: optionalText.transform((value) => value ?? 'Portcullis <no-reply@localhost>'),
+  // The web app: mail links point to it, sign-ins at a provider come back to its origin (or one in
+  // CORS_ORIGINS), and its host and origin are the defaults of WEBAUTHN_RP_ID and WEBAUTHN_ORIGINS.
+  APP_URL: url(['https:', 'http:']).transform((value) => (value ?? 'http://localhost:3000').replace(/\/+$/, '')),
+  VERIFY_EMAIL_URL: optionalText.transform((value) => value ?? '{APP_URL}/verify-email?token={token}'),
+  RESET_PASSWORD_URL: optionalText.transform((value) => value ?? '{APP_URL}/reset-password?token={token}'),
+  CONFIRM_EMAIL_URL: optionalText.transform((value) => value ?? '{APP_URL}/confirm-email?token={token}'),
+  EMAIL_VERIFICATION: oneOf(['off', 'optional', 'required'], 'optional'),
+  EMAIL_VERIFICATION_TTL: duration('24h'),
+  PASSWORD_RESET_TTL: duration('30m'),
+  EMAIL_CHANGE_TTL: duration('24h'),
+  MAIL_MAX_ATTEMPTS: integer(10, 1, 50),
+  /** The first retry's delay; each next one about doubles (10 attempts ≈ a day). */
+  MAIL_RETRY_DELAY: duration('3m'),
+  /** How often an idle worker looks for mail queued by other instances. */
+  MAIL_POLL_INTERVAL: duration('2s'),
+  RATE_LIMIT_PASSWORD_RESET_PER_EMAIL: integer(3, 1),
+  RATE_LIMIT_PASSWORD_RESET_PER_EMAIL_WINDOW: duration('1h'),
+  RATE_LIMIT_PASSWORD_RESET_PER_IP: integer(30, 1),
+  RATE_LIMIT_PASSWORD_RESET_PER_IP_WINDOW: duration('1h'),
+  RATE_LIMIT_MAIL_PER_ACCOUNT: integer(5, 1),
+  RATE_LIMIT_MAIL_PER_ACCOUNT_WINDOW: duration('1h'),
+  RATE_LIMIT_TOKEN_PER_IP: integer(30, 1),
+  RATE_LIMIT_TOKEN_PER_IP_WINDOW: duration('15m'),
   GRAPHQL_MAX_DEPTH: integer(8, 1, 100),
   GRAPHQL_MAX_ALIASES: integer(15, 1, 1_000),
   GRAPHQL_MAX_TOKENS: integer(2_000, 100, 100_000),

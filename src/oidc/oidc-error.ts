@@ -1,6 +1,16 @@
 // The stable codes a failed sign-in through an OpenID provider reports (SPEC §12): the browser flow
 // sends them back as ?error=<code>, signInWithIdToken as GraphQL errors. Listed in docs/oidc.md.
-import { AppError, BadUserInputError, ConflictError, ErrorCode, ForbiddenError, RateLimitedError, ServiceUnavailableError, UnauthenticatedError } from '../errors';
+import {
+  AppError,
+  BadUserInputError,
+  ConflictError,
+  EmailNotVerifiedError,
+  ErrorCode,
+  ForbiddenError,
+  RateLimitedError,
+  ServiceUnavailableError,
+  UnauthenticatedError,
+} from '../errors';
 
 export const OidcErrorCode = {
   /** The callback lacked code or state. */
@@ -20,6 +30,8 @@ export const OidcErrorCode = {
   /** An account has this email but the emails are not both verified: sign in and link it. */
   ACCOUNT_CONFLICT: 'account_conflict',
   ACCOUNT_DISABLED: 'account_disabled',
+  /** EMAIL_VERIFICATION=required and the account's email is not verified yet (SPEC §10). */
+  EMAIL_NOT_VERIFIED: 'email_not_verified',
   /** Linking: this provider account is linked to another user, or this user already has one at the provider. */
   ALREADY_LINKED: 'already_linked',
   /** Linking (link=1) needs a signed-in user, the same at the start and at the callback. */
@@ -49,6 +61,7 @@ export function oidcErrorCode(error: unknown): OidcErrorCode {
   if (error instanceof ServiceUnavailableError) {
     return error.dependency === 'identity provider' ? OidcErrorCode.PROVIDER_UNAVAILABLE : OidcErrorCode.SERVICE_UNAVAILABLE;
   }
+  if (error instanceof EmailNotVerifiedError) return OidcErrorCode.EMAIL_NOT_VERIFIED;
   if (error instanceof ForbiddenError) return OidcErrorCode.ACCOUNT_DISABLED;
   return OidcErrorCode.SERVER_ERROR;
 }

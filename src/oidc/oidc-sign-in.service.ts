@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { noAudit, type AuditLog } from '../audit/audit-event';
 import type { AuthResult, AuthService, ClientInfo } from '../auth/auth.service';
 import type { RateLimits } from '../auth/rate-limit';
-import { ForbiddenError, ServiceUnavailableError } from '../errors';
+import { EmailNotVerifiedError, ForbiddenError, ServiceUnavailableError } from '../errors';
 import { verifyIdToken, isNetworkFailure } from './id-token.verifier';
 import type { OidcAccountService, ProviderIdentity } from './oidc-accounts.service';
 import { OidcError, OidcErrorCode, oidcErrorCode } from './oidc-error';
@@ -140,7 +140,8 @@ export class OidcSignInService {
     const detail = error instanceof OidcError ? error.detail : (error as Error)?.message;
     if (code === OidcErrorCode.SERVER_ERROR) this.deps.logger.error({ err: error, provider }, 'OpenID sign-in failed unexpectedly');
     else this.deps.logger.info({ provider, code, detail }, 'OpenID sign-in refused');
-    if (error instanceof ForbiddenError) return; // a disabled user: AuthService.signIn recorded it
+    // A disabled or unverified user: AuthService.signIn recorded it.
+    if (error instanceof ForbiddenError || error instanceof EmailNotVerifiedError) return;
     (this.deps.audit ?? noAudit).record({
       type: 'LOGIN_FAILED',
       outcome: 'FAILURE',

@@ -14,6 +14,12 @@ export function canSeeEmail(viewer: Viewer | null, userId: string): boolean {
   return viewer.userId === userId || viewer.role === 'ADMIN' || viewer.scopes.includes(Scope.USERS_READ);
 }
 
+/** The whole rule for `email` (and `emailVerified`, SPEC §10), with machine clients and the user this request signed in. */
+export function mayReadEmail(ctx: Context, userId: string): boolean {
+  const clientMaySee = ctx.serviceClient?.scopes.includes(Scope.USERS_READ) ?? false;
+  return canSeeEmail(ctx.viewer, userId) || clientMaySee || ctx.signedInUserId === userId;
+}
+
 @Resolver(() => User)
 export class UserResolver {
   constructor(private readonly auth: AuthService) {}
@@ -27,7 +33,6 @@ export class UserResolver {
 
   @FieldResolver(() => String, { nullable: true, description: 'Null unless the viewer is this user, an ADMIN, or holds scope users:read.' })
   email(@Root() user: UserRecord, @Ctx() ctx: Context): string | null {
-    const clientMaySee = ctx.serviceClient?.scopes.includes(Scope.USERS_READ) ?? false;
-    return canSeeEmail(ctx.viewer, user.id) || clientMaySee || ctx.signedInUserId === user.id ? user.email : null;
+    return mayReadEmail(ctx, user.id) ? user.email : null;
   }
 }

@@ -9,7 +9,7 @@ export interface UserRecord {
   name: string;
   /** Null for a user created by an OpenID provider: no password to log in with until one is set. */
   passwordHash: string | null;
-  /** The user proved they own the email (a provider said so, or a verification link). */
+  /** The user proved they read mail at `email`: a verification link (SPEC §10), or a provider said so (§12). */
   emailVerified: boolean;
   role: Role;
   active: boolean;

@@ -5,30 +5,35 @@ import { loadConfig } from '../../src/config/config';
 
 export class GatedHasher implements PasswordHasher {
   private readonly inner = new Argon2PasswordHasher(loadConfig({}).argon2);
-  private gate: { reached: () => void; release: Promise<void> } | undefined;
+  private gate: { reached: () => void; release: Promise<void>; on: 'verify' | 'hash' } | undefined;
 
-  /** Holds the next verify until `release` is called; resolves `reached` once a verify is waiting. */
-  hold(): { reached: Promise<void>; release: () => void } {
+  /** Holds the next verify (or hash) until `release` is called; resolves `reached` once one is waiting. */
+  hold(on: 'verify' | 'hash' = 'verify'): { reached: Promise<void>; release: () => void } {
     let release!: () => void;
     let reached!: () => void;
     const reachedPromise = new Promise<void>((resolve) => (reached = resolve));
-    this.gate = { reached, release: new Promise<void>((resolve) => (release = resolve)) };
+    this.gate = { reached, release: new Promise<void>((resolve) => (release = resolve)), on };
     return { reached: reachedPromise, release };
   }
 
-  hash(password: string): Promise<string> {
-    return this.inner.hash(password);
+  async hash(password: string): Promise<string> {
+    const result = await this.inner.hash(password);
+    await this.pass('hash');
+    return result;
   }
 
   async verify(hash: string, password: string): Promise<boolean> {
     const result = await this.inner.verify(hash, password);
-    const gate = this.gate;
-    if (gate) {
-      this.gate = undefined;
-      gate.reached();
-      await gate.release;
-    }
+    await this.pass('verify');
     return result;
+  }
+
+  private async pass(on: 'verify' | 'hash'): Promise<void> {
+    const gate = this.gate;
+    if (gate?.on !== on) return;
+    this.gate = undefined;
+    gate.reached();
+    await gate.release;
   }
 
   needsRehash(hash: string): boolean {

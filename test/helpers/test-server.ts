@@ -1,6 +1,6 @@
 // createTestServer(overrides): the real app on port 0, on this file's database and Redis prefix.
 import pino from 'pino';
-import { createApp, type App } from '../../src/app';
+import { createApp, type App, type AppDeps } from '../../src/app';
 import type { PasswordHasher } from '../../src/auth/password';
 import { createRateLimits, type RateLimits } from '../../src/auth/rate-limit';
 import type { Clock } from '../../src/auth/tokens';
@@ -51,6 +51,10 @@ export interface TestServerOptions {
   port?: number;
   /** The network to OpenID providers and the first discovery retry delay (src/app.ts AppDeps.oidc). */
   oidc?: { fetch?: typeof fetch; firstRetryMs?: number };
+  /** Where the server's log lines go (default stdout), to read what it logged. */
+  logDestination?: pino.DestinationStream;
+  /** Wraps the account-recovery store (e.g. a flawed one, to prove a measurement can fail). */
+  wrapRecoveryStore?: AppDeps['wrapRecoveryStore'];
 }
 
 const fileResources: { database?: TestDatabase; prefix?: string; memoryStore?: MemorySessionStore; localFeed?: LocalUserChangeFeed } = {};
@@ -67,15 +71,21 @@ export async function createTestServer(options: TestServerOptions = {}): Promise
     RATE_LIMIT_LOGIN_PER_IP: '100000',
     RATE_LIMIT_REGISTER_PER_IP: '100000',
     RATE_LIMIT_REFRESH_PER_IP: '100000',
+    RATE_LIMIT_PASSWORD_RESET_PER_IP: '100000',
+    RATE_LIMIT_TOKEN_PER_IP: '100000',
+    MAIL_POLL_INTERVAL: '1s',
     DATA_DIR: fileResources.database.dataDir,
     ...(fileResources.database.url ? { DATABASE_URL: fileResources.database.url } : {}),
     ...(realRedisUrl() ? { REDIS_URL: realRedisUrl()! } : {}),
   };
   const env: Record<string, string> = { ...base, ...options.env };
+  // Production requires SMTP_URL (SPEC §10): tests of production behaviour that send no mail on purpose
+  // get a port nothing listens on (the discard port), so their mails simply wait in the queue.
+  if (env.NODE_ENV === 'production' && !env.SMTP_URL) env.SMTP_URL = 'smtp://127.0.0.1:9';
   if (options.redisUrl) env.REDIS_URL = options.redisUrl;
   if (options.databaseUrl) env.DATABASE_URL = options.databaseUrl;
   const config = loadConfig(env);
-  const logger = pino({ level: config.logLevel });
+  const logger = options.logDestination ? pino({ level: config.logLevel }, options.logDestination) : pino({ level: config.logLevel });
 
   const database =
     options.shareWith && !config.databaseUrl ? options.shareWith.database : await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
@@ -94,7 +104,10 @@ export async function createTestServer(options: TestServerOptions = {}): Promise
   const userChanges: UserChangeFeed = redis
     ? new RedisUserChangeFeed(redis, `${config.redisKeyPrefix}user-changed`)
     : (fileResources.localFeed ??= new LocalUserChangeFeed());
-  const app = await createApp(config, { database, sessions, rateLimits, redis, keys, logger, clock: options.clock, hasher: options.hasher, userChanges, oidc: options.oidc });
+  const app = await createApp(config, {
+    database, sessions, rateLimits, redis, keys, logger, clock: options.clock, hasher: options.hasher, userChanges,
+    oidc: options.oidc, wrapRecoveryStore: options.wrapRecoveryStore,
+  });
   const url = await app.listen(options.port ?? 0, '127.0.0.1');
   const coprocessorUrl = await app.coprocessor?.listen(0);
   const client = graphqlClient(url);

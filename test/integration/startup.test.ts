@@ -124,6 +124,7 @@ describe('start-up with bad configuration', () => {
       expect.stringMatching(/^config error: DATABASE_URL is required in production/),
       expect.stringMatching(/^config error: REDIS_URL is required in production/),
       expect.stringMatching(/^config error: DATA_ENCRYPTION_KEY is required in production/),
+      expect.stringMatching(/^config error: SMTP_URL is required in production/),
     ]);
     // The same problems loadConfig reports in-process, each on its own line, and nothing else on stderr.
     let expected: string[] = [];
@@ -154,6 +155,7 @@ describe('start-up with bad configuration', () => {
       expect.stringMatching(/^config error: REDIS_URL is required in production/),
       expect.stringMatching(/^config error: signing keys are required in production: set JWT_SECRET and JWT_REFRESH_SECRET/),
       expect.stringMatching(/^config error: DATA_ENCRYPTION_KEY is required in production/),
+      expect.stringMatching(/^config error: SMTP_URL is required in production/),
     ]);
     expect(run.portOpened).toBe(false);
     expect(existsSync(dataDir)).toBe(false);

@@ -18,6 +18,7 @@ const PRODUCTION: Env = {
   JWT_SECRET: SECRET,
   JWT_REFRESH_SECRET: REFRESH_SECRET,
   DATA_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
+  SMTP_URL: 'smtp://mail.internal:587',
 };
 
 /** The problems of a configuration loadConfig must refuse; fails the test if it is accepted. */
@@ -377,6 +378,7 @@ describe('production', () => {
       expect.stringMatching(/^REDIS_URL is required in production/),
       expect.stringMatching(/signing keys are required in production: set JWT_SECRET and JWT_REFRESH_SECRET/),
       expect.stringMatching(/^DATA_ENCRYPTION_KEY is required in production/),
+      expect.stringMatching(/^SMTP_URL is required in production/),
     ]);
   });
 
@@ -444,6 +446,7 @@ describe('reporting', () => {
     expect(named('REDIS_URL ')).toHaveLength(1);
     expect(named('COOKIE_SAMESITE=none')).toHaveLength(1);
     expect(named('DATA_ENCRYPTION_KEY ')).toHaveLength(1);
+    expect(named('SMTP_URL ')).toHaveLength(1);
     expect(problems).toHaveLength(9);
     for (const problem of problems) {
       expect(problem).not.toContain('\n');

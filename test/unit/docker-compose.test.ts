@@ -9,7 +9,8 @@ import { envSchema } from '../../src/config/env.schema';
 const ROOT = path.resolve(__dirname, '..', '..');
 const read = (file: string) => readFileSync(path.join(ROOT, file), 'utf8');
 const CONFIG_VARIABLES = new Set(Object.keys(envSchema.shape));
-const VERSION_TAG = /^\d+\.\d+(\.\d+)?([-.][\w.-]+)?$/;
+/** A version like 18.6-alpine, or v1.21.8 as some projects (Mailpit) tag theirs; never latest. */
+const VERSION_TAG = /^v?\d+\.\d+(\.\d+)?([-.][\w.-]+)?$/;
 
 interface Service {
   image?: string;
@@ -89,8 +90,8 @@ function tagOf(image: string): string | undefined {
 const healthcheckText = (service: Service) => [service.healthcheck?.test ?? []].flat().join(' ');
 
 describe('docker-compose.yml', () => {
-  it('runs postgres, redis and the service built from this repository', () => {
-    expect(Object.keys(services).sort()).toEqual(['portcullis', 'postgres', 'redis']);
+  it('runs postgres, redis, mailpit and the service built from this repository', () => {
+    expect(Object.keys(services).sort()).toEqual(['mailpit', 'portcullis', 'postgres', 'redis']);
     expect(appName).toBe('portcullis');
     const build = typeof app.build === 'string' ? { context: app.build } : app.build!;
     expect(path.resolve(ROOT, build.context ?? '.')).toBe(ROOT);
@@ -213,6 +214,19 @@ describe('docker-compose.yml', () => {
     expect(published).not.toContain(port);
   });
 
+  it('sends mail to Mailpit on the compose network and publishes its web UI on 8025, unless the shell names another SMTP server', () => {
+    const mailpit = services.mailpit!;
+    const smtp = new URL(interpolatedEnvironment(app, SAMPLE_SHELL).SMTP_URL!);
+
+    expect(mailpit.image).toMatch(/^axllent\/mailpit:/);
+    expect(mailpit.ports).toContainEqual('8025:8025');
+    expect(smtp.protocol).toBe('smtp:');
+    expect(smtp.hostname).toBe('mailpit');
+    expect((mailpit.expose ?? []).map(String)).toContain(smtp.port);
+    expect((mailpit.ports ?? []).map(String).some((mapping) => mapping.endsWith(':1025'))).toBe(false); // SMTP stays inside
+    expect(interpolatedEnvironment(app, { ...SAMPLE_SHELL, SMTP_URL: 'smtps://u:p@mail.example.com:465' }).SMTP_URL).toBe('smtps://u:p@mail.example.com:465');
+  });
+
   it('is a valid production configuration once the shell provides the secrets', () => {
     const config = loadConfig(interpolatedEnvironment(app, SAMPLE_SHELL));
 
@@ -222,6 +236,7 @@ describe('docker-compose.yml', () => {
     expect(config.jwt.keys).toBeDefined();
     expect(config.graphql.introspection).toBe(false);
     expect(config.coprocessor).toEqual({ port: 4001, host: '0.0.0.0' });
+    expect(config.mail.smtpUrl).toBe('smtp://mailpit:1025');
   });
 });
 

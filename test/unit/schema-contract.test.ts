@@ -52,12 +52,25 @@ type Mutation {
 }
 `;
 
+/** SPEC §10's additions to the §4 types (User gains a field; new mutations). */
+const SPEC_10_CONTRACT = /* GraphQL */ `
+type User { emailVerified: Boolean! }
+type Mutation {
+  verifyEmail(token: String!): User!
+  resendVerificationEmail: Boolean!
+  requestPasswordReset(email: String!): Boolean!
+  resetPassword(token: String!, newPassword: String!): Boolean!
+  requestEmailChange(newEmail: String!, currentPassword: String!): Boolean!
+  confirmEmailChange(token: String!): User!
+}
+`;
+
 type Named = { name: { value: string } };
 
 /** Each difference as one line, so a failure names everything that drifted at once. */
-function drift(schema: GraphQLSchema): string[] {
+function drift(schema: GraphQLSchema, contract = SPEC_CONTRACT): string[] {
   const problems: string[] = [];
-  for (const definition of parse(SPEC_CONTRACT).definitions) {
+  for (const definition of parse(contract).definitions) {
     const name = (definition as DefinitionNode & Named).name.value;
     const actual = schema.getType(name);
     if (!actual) {
@@ -146,6 +159,10 @@ describe('the public schema contract (SPEC §4)', () => {
 
   it('holds every type, field, argument, default and enum value of the SPEC block with exactly its type', () => {
     expect(drift(schema)).toEqual([]);
+  });
+
+  it("holds SPEC §10's additions: User.emailVerified and the recovery mutations, with exactly their types", () => {
+    expect(drift(schema, SPEC_10_CONTRACT)).toEqual([]);
   });
 
   it('notices drift: a schema that tightens an argument, changes a type or drops a field fails the check', () => {
