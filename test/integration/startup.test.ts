@@ -133,7 +133,7 @@ describe('start-up with bad configuration', () => {
     } catch (error) {
       if (error instanceof ConfigError) expected = error.problems;
     }
-    expect(expected).toHaveLength(6);
+    expect(expected).toHaveLength(7);
     expect(lines).toEqual(expected.map((problem) => `config error: ${problem}`));
     expect(run.stderr.trim().split('\n')).toHaveLength(lines.length);
     expect(run.portOpened).toBe(false);

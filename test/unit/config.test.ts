@@ -372,7 +372,7 @@ describe('production', () => {
   it('refuses every embedded default at once, one line each', () => {
     const problems = problemsOf({ NODE_ENV: 'production' });
 
-    expect(problems).toHaveLength(4);
+    expect(problems).toHaveLength(5);
     expect(problems).toEqual([
       expect.stringMatching(/^DATABASE_URL is required in production/),
       expect.stringMatching(/^REDIS_URL is required in production/),
@@ -447,7 +447,7 @@ describe('reporting', () => {
     expect(named('COOKIE_SAMESITE=none')).toHaveLength(1);
     expect(named('DATA_ENCRYPTION_KEY ')).toHaveLength(1);
     expect(named('SMTP_URL ')).toHaveLength(1);
-    expect(problems).toHaveLength(9);
+    expect(problems).toHaveLength(10);
     for (const problem of problems) {
       expect(problem).not.toContain('\n');
       expect(message).toContain(problem);

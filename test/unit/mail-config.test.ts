@@ -62,6 +62,7 @@ it('requires SMTP_URL in production: the dev mailbox is for development', () => 
     REDIS_URL: 'redis://cache:6379',
     JWT_SECRET: 'access-secret-of-exactly-32-byte',
     JWT_REFRESH_SECRET: 'refresh-secret-of-32-bytes-long!',
+    DATA_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
   };
 
   expect(problemsOf(production)).toEqual([expect.stringMatching(/^SMTP_URL is required in production \(like smtp:\/\/user:pass@/)]);

@@ -43,7 +43,7 @@ describe('DATA_ENCRYPTION_KEY', () => {
   });
 
   it('is required in production', () => {
-    const production = { NODE_ENV: 'production', DATABASE_URL: 'postgresql://db/p', REDIS_URL: 'redis://cache', JWT_SECRET: 'a'.repeat(32), JWT_REFRESH_SECRET: 'b'.repeat(32) };
+    const production = { NODE_ENV: 'production', DATABASE_URL: 'postgresql://db/p', REDIS_URL: 'redis://cache', JWT_SECRET: 'a'.repeat(32), JWT_REFRESH_SECRET: 'b'.repeat(32), SMTP_URL: 'smtp://mail.internal:587' };
     expect(problemsOf(production)).toEqual([expect.stringMatching(/^DATA_ENCRYPTION_KEY is required in production \(32 random bytes, base64: openssl rand -base64 32\)/)]);
     expect(loadConfig({ ...production, DATA_ENCRYPTION_KEY: KEY }).env).toBe('production');
   });

@@ -11,6 +11,7 @@ const PRODUCTION = {
   JWT_SECRET: 'access-secret-of-exactly-32-byte',
   JWT_REFRESH_SECRET: 'refresh-secret-of-32-bytes-long!',
   DATA_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
+  SMTP_URL: 'smtp://mail.internal:587',
 };
 const GOOGLE = {
   OIDC_PROVIDERS: 'google',
