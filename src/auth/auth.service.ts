@@ -108,9 +108,19 @@ export class AuthService {
   }
 
   async refresh(refreshToken: string | undefined, client: ClientInfo): Promise<AuthResult> {
-    const { tokens, sessions, users, clock, settings, logger } = this.deps;
     if (!refreshToken) throw new UnauthenticatedError('No refresh token');
     await this.deps.limits.beginRefresh(client.ip);
+    try {
+      return await this.rotate(refreshToken, client);
+    } catch (error) {
+      // Only refused refreshes count against the IP (SPEC §8): a NAT full of users refreshing is not an attack.
+      if (error instanceof UnauthenticatedError) await this.deps.limits.refreshFailed(client.ip);
+      throw error;
+    }
+  }
+
+  private async rotate(refreshToken: string, client: ClientInfo): Promise<AuthResult> {
+    const { tokens, sessions, users, clock, settings, logger } = this.deps;
     const claims = this.verifyRefreshToken(refreshToken);
     // The user is read before the rotation: if PostgreSQL fails here, the presented token stays current,
     // so the client can retry it after the outage instead of having it count as reuse.

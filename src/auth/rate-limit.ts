@@ -1,4 +1,4 @@
-// Abuse limits (SPEC §8): failed logins per account and per IP, registrations and refreshes per IP.
+// Abuse limits (SPEC §8): failed logins per account and per IP, registrations and failed refreshes per IP.
 // Counting is rate-limiter-flexible's: atomic Lua in Redis (shared by every instance), or in process
 // for the embedded development mode. There is no insurance limiter: when Redis fails, the limit does
 // not silently go away, the request fails closed with SERVICE_UNAVAILABLE.
@@ -24,8 +24,13 @@ export interface RateLimits {
   beginRegistration(ip: string): Promise<void>;
   /** A new account starts with no login failures, whatever was tried against its email before. */
   registered(email: string): Promise<void>;
-  /** Counts a refresh attempt from this IP; throws RateLimitedError over the limit. */
+  /**
+   * Throws RateLimitedError when this IP has used up its failed refreshes; counts nothing, so any number
+   * of successful refreshes (an office or a carrier's NAT) never reaches the limit.
+   */
   beginRefresh(ip: string): Promise<void>;
+  /** A refresh from this IP was refused (bad signature, unknown or revoked session, reuse): counts against it. */
+  refreshFailed(ip: string): Promise<void>;
 }
 
 /** Where the counters live: Redis (production) or this process (embedded development mode). */
@@ -120,7 +125,13 @@ class FlexibleRateLimits implements RateLimits {
   }
 
   async beginRefresh(ip: string): Promise<void> {
-    await consume(this.limiters.refreshIp, ipKey(ip));
+    const { refreshIp } = this.limiters;
+    const failures = await guard(() => refreshIp.get(ipKey(ip)));
+    if (failures && failures.consumedPoints >= refreshIp.points) throw new RateLimitedError(secondsUntil(failures));
+  }
+
+  async refreshFailed(ip: string): Promise<void> {
+    await guard(() => this.limiters.refreshIp.penalty(ipKey(ip), 1));
   }
 
   /**
