@@ -7,7 +7,6 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import cookieParser from 'cookie-parser';
-import type { Redis } from 'ioredis';
 import cors from 'cors';
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
@@ -38,6 +37,7 @@ import { retryAfterPlugin } from './graphql/retry-after.plugin';
 import type { Database } from './infra/database';
 import { healthRouter } from './infra/health';
 import { listenOn } from './infra/listener';
+import type { RedisClient } from './infra/redis';
 import { buildAppSchema } from './schema';
 import type { SessionStore } from './sessions/session-store';
 import { SessionService } from './sessions/session.service';
@@ -51,7 +51,7 @@ export interface AppDeps {
   sessions: SessionStore;
   rateLimits: RateLimits;
   /** The Redis behind the session store, for machine-client state; absent in dev mode (memory). */
-  redis?: Redis;
+  redis?: RedisClient;
   keys: TokenKeys;
   logger: Logger;
   clock?: Clock;

@@ -4,13 +4,12 @@
 // not silently go away, the request fails closed with SERVICE_UNAVAILABLE.
 import { createHmac, type KeyObject } from 'node:crypto';
 import { isIPv6 } from 'node:net';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Config } from '../config/config';
 import { deriveSubKey, type TokenKeys } from './keys';
 import { RateLimitedError } from '../errors';
-import { redisFailure } from '../infra/redis';
+import { redisFailure, type RedisClient } from '../infra/redis';
 
 export interface RateLimits {
   /**
@@ -34,7 +33,7 @@ export interface RateLimits {
 }
 
 /** Where the counters live: Redis (production) or this process (embedded development mode). */
-export type LimiterStore = { kind: 'redis'; redis: Redis; keyPrefix: string } | { kind: 'memory' };
+export type LimiterStore = { kind: 'redis'; redis: RedisClient; keyPrefix: string } | { kind: 'memory' };
 
 /** How long the per-account lock-out history is remembered: the back-off restarts after a quiet day. */
 export const LOCKOUT_MEMORY_SECONDS = 24 * 60 * 60;

@@ -25,8 +25,10 @@ export interface Config {
   readonly dataDir: string;
   /** Unset: embedded PGlite (development only). */
   readonly databaseUrl: string | undefined;
-  /** Unset: in-process session store (development only). */
+  /** One Redis node; unset (and no cluster): in-process session store (development only). */
   readonly redisUrl: string | undefined;
+  /** Seed nodes of a Redis Cluster (REDIS_CLUSTER_NODES), used instead of REDIS_URL. */
+  readonly redisClusterNodes: ReadonlyArray<{ readonly host: string; readonly port: number }> | undefined;
   readonly redisKeyPrefix: string;
   readonly jwt: {
     readonly algorithm: Algorithm;
@@ -129,10 +131,15 @@ export function loadConfig(rawEnv: RawEnv = process.env): Config {
 
   if (production) {
     if (!env.DATABASE_URL && valid('DATABASE_URL')) problems.push('DATABASE_URL is required in production (the embedded PostgreSQL is single-instance, for development)');
-    if (!env.REDIS_URL && valid('REDIS_URL')) problems.push('REDIS_URL is required in production (the in-process session store is single-instance, for development)');
+    if (!env.REDIS_URL && !env.REDIS_CLUSTER_NODES && valid('REDIS_URL', 'REDIS_CLUSTER_NODES')) {
+      problems.push('REDIS_URL is required in production, or REDIS_CLUSTER_NODES for a Redis Cluster (the in-process session store is single-instance, for development)');
+    }
     if (!keys && valid('JWT_ALGORITHM') && !problems.some((problem) => problem.startsWith('JWT_'))) {
       problems.push(`signing keys are required in production: set ${keyVariables(env.JWT_ALGORITHM)} (dev keys are for development)`);
     }
+  }
+  if (env.REDIS_URL && env.REDIS_CLUSTER_NODES) {
+    problems.push('REDIS_URL and REDIS_CLUSTER_NODES are both set: set REDIS_URL for one Redis node, or REDIS_CLUSTER_NODES for a Redis Cluster, not both');
   }
   if (env.COPROCESSOR_PORT !== undefined && env.COPROCESSOR_PORT !== 0 && env.COPROCESSOR_PORT === env.PORT && valid('PORT')) {
     problems.push('COPROCESSOR_PORT must differ from PORT: the coprocessor needs a listener the public cannot reach');
@@ -176,6 +183,7 @@ export function loadConfig(rawEnv: RawEnv = process.env): Config {
     dataDir: env.DATA_DIR,
     databaseUrl: env.DATABASE_URL,
     redisUrl: env.REDIS_URL,
+    redisClusterNodes: env.REDIS_CLUSTER_NODES,
     redisKeyPrefix: env.REDIS_KEY_PREFIX,
     jwt: {
       algorithm: env.JWT_ALGORITHM,

@@ -81,6 +81,24 @@ const url = (protocols: string[]) =>
     return z.NEVER;
   });
 
+/** `host:port,host:port,…`: the seed nodes of a Redis Cluster (any few of its nodes; the rest are discovered). */
+const hostPorts = optionalText.transform((value, ctx) => {
+  if (value === undefined) return undefined;
+  const nodes: Array<{ host: string; port: number }> = [];
+  for (const entry of value.split(',').map((item) => item.trim()).filter(Boolean)) {
+    const match = /^(\[[0-9a-fA-F:.]+\]|[^\s:/[\]]+):(\d{1,5})$/.exec(entry);
+    const port = Number(match?.[2]);
+    if (!match || port < 1 || port > 65535) {
+      ctx.addIssue({ code: 'custom', message: `"${entry}" is not host:port (like 10.0.0.5:6379,10.0.0.6:6379)` });
+      return z.NEVER;
+    }
+    nodes.push({ host: match[1]!.replace(/^\[|\]$/g, ''), port });
+  }
+  if (nodes.length > 0) return nodes;
+  ctx.addIssue({ code: 'custom', message: 'must list at least one host:port' });
+  return z.NEVER;
+});
+
 const origins = optionalText.transform((value, ctx) => {
   const list = (value ?? '').split(',').map((origin) => origin.trim()).filter(Boolean);
   for (const origin of list) {
@@ -136,6 +154,8 @@ export const envSchema = z.object({
   DATA_DIR: optionalText.transform((value) => value ?? '.data'),
   DATABASE_URL: url(['postgres:', 'postgresql:']),
   REDIS_URL: url(['redis:', 'rediss:']),
+  // A Redis Cluster instead of one node (REDIS_URL): host:port of some of its nodes.
+  REDIS_CLUSTER_NODES: hostPorts,
   REDIS_KEY_PREFIX: optionalText
     .transform((value) => value ?? 'portcullis:')
     .refine((value) => !/[{}\s]/.test(value), 'must not contain braces or spaces (they are Redis Cluster hash tags)'),

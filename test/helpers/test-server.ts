@@ -7,7 +7,7 @@ import type { Clock } from '../../src/auth/tokens';
 import { loadConfig, type Config, type TokenKeys } from '../../src/config/config';
 import { openDatabase, type Database } from '../../src/infra/database';
 import { migrate } from '../../src/infra/migrate';
-import { createRedis, waitForRedis } from '../../src/infra/redis';
+import { openRedis, waitForRedis } from '../../src/infra/redis';
 import { MemorySessionStore } from '../../src/sessions/memory-session-store';
 import { RedisSessionStore } from '../../src/sessions/redis-session-store';
 import type { SessionStore } from '../../src/sessions/session-store';
@@ -68,6 +68,7 @@ export async function createTestServer(options: TestServerOptions = {}): Promise
   };
   const env: Record<string, string> = { ...base, ...options.env };
   if (options.redisUrl) env.REDIS_URL = options.redisUrl;
+  if (env.REDIS_CLUSTER_NODES) delete env.REDIS_URL; // a cluster instead of the single node
   if (options.databaseUrl) env.DATABASE_URL = options.databaseUrl;
   const config = loadConfig(env);
   const logger = pino({ level: config.logLevel });
@@ -76,7 +77,7 @@ export async function createTestServer(options: TestServerOptions = {}): Promise
     options.shareWith && !config.databaseUrl ? options.shareWith.database : await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
   if (database !== options.shareWith?.database) await migrate(database.pool);
   // One Redis client for sessions and abuse counters, as main.ts does.
-  const redis = config.redisUrl ? createRedis(config.redisUrl, logger) : undefined;
+  const redis = openRedis(config, logger);
   if (redis) await waitForRedis(redis, 5_000); // as main.ts does: the first request should not race the connection
   const sessions: SessionStore = redis
     ? new RedisSessionStore(redis, config.redisKeyPrefix)
