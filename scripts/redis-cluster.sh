@@ -32,10 +32,14 @@ start_node() {
 }
 
 wait_ok() {
-  for _ in $(seq 1 100); do
+  for _ in $(seq 1 150); do
     local ok=0
     for port in $(ports); do
-      if redis-cli -p "$port" cluster info 2>/dev/null | grep -q '^cluster_state:ok'; then ok=$((ok + 1)); fi
+      # Joined, and (for a replica) done with its first sync: a replica that never synced cannot take over.
+      if redis-cli -p "$port" cluster info 2>/dev/null | grep -q '^cluster_state:ok' &&
+        redis-cli -p "$port" info replication 2>/dev/null | grep -Eq '^(role:master|master_link_status:up)'; then
+        ok=$((ok + 1))
+      fi
     done
     [ "$ok" -eq 6 ] && return 0
     sleep 0.2

@@ -96,9 +96,8 @@ describeOnCluster('two instances sharing a Redis Cluster', () => {
     const owners = new Set<string>();
     for (const { user } of users) {
       const slot = (await admin.cluster('KEYSLOT', `${prefix}{${user.id}}:sessions`));
-      const [[, , [host, port]]] = ((await admin.cluster('SLOTS')) as Array<[number, number, [string, number]]>)
-        .filter(([from, to]) => slot >= from && slot <= to)
-        .map((range) => [range[0], range[1], range[2]] as const);
+      const master = (await admin.cluster('SLOTS')).find(([from, to]) => slot >= from && slot <= to)?.[2];
+      const [host, port] = master!;
       owners.add(`${host}:${port}`);
       const node = admin.nodes('master').find((master) => master.options.port === port)!;
       expect(await node.exists(`${prefix}{${user.id}}:sessions`)).toBe(1);
