@@ -38,6 +38,11 @@ import type { Database } from './infra/database';
 import { healthRouter } from './infra/health';
 import { listenOn } from './infra/listener';
 import type { RedisClient } from './infra/redis';
+import { graphqlMetricsPlugin } from './observability/graphql-metrics.plugin';
+import { MeteredAuditLog } from './observability/metered-audit-log';
+import { meteredRateLimits } from './observability/metered-rate-limits';
+import { Metrics } from './observability/metrics';
+import { createMetricsListener, type MetricsListener } from './observability/metrics.server';
 import { buildAppSchema } from './schema';
 import type { SessionStore } from './sessions/session-store';
 import { SessionService } from './sessions/session.service';
@@ -69,6 +74,8 @@ export interface App {
   listen(port?: number, host?: string): Promise<string>;
   /** The coprocessor's own listener, when COPROCESSOR_PORT is set; the caller starts it. */
   readonly coprocessor: CoprocessorListener | undefined;
+  /** The metrics listener, when METRICS_PORT is set; the caller starts it. */
+  readonly metrics: MetricsListener | undefined;
   /** Stops accepting requests (both listeners) and waits for in-flight ones; the stores are the caller's to close. */
   close(): Promise<void>;
 }
@@ -83,16 +90,24 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   const cache = deps.userChanges && config.userCache.ttl.seconds > 0 ? new CachedUserRepository(stored, deps.userChanges, config.userCache) : undefined;
   const users = cache ?? stored;
   const userAdmin = new PrismaUserAdminRepository(deps.database.prisma);
-  const audit = new PrismaAuditLog(deps.database.prisma, deps.logger);
+  // Metrics only when they are served: otherwise nothing is counted (SPEC §13: off when unset).
+  const metrics =
+    config.metrics.port === undefined
+      ? undefined
+      : new Metrics({ dependencies: { postgres: () => deps.database.ping(), redis: () => deps.sessions.ping() } });
+  const storedAudit = new PrismaAuditLog(deps.database.prisma, deps.logger);
+  const audit = metrics ? new MeteredAuditLog(storedAudit, metrics) : storedAudit;
+  const rateLimits = metrics ? meteredRateLimits(deps.rateLimits, metrics) : deps.rateLimits;
   const auth = new AuthService({
     users,
     audit,
     sessions: deps.sessions,
     hasher,
-    limits: deps.rateLimits,
+    limits: rateLimits,
     tokens,
     clock,
     logger: deps.logger,
+    onRefresh: metrics && ((outcome) => metrics.refresh(outcome)),
     settings: { refreshTokenTtl: config.jwt.refreshTokenTtl, ...config.sessions },
   });
 
@@ -102,7 +117,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     clients: clientRepository,
     state: clientState,
     tokens,
-    limits: deps.rateLimits, // like logins (SPEC §8), the client id standing for the account
+    limits: rateLimits, // like logins (SPEC §8), the client id standing for the account
     tokenTtl: config.clients.tokenTtl,
     clock,
     audit,
@@ -120,8 +135,8 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     auth,
     sessions: new SessionService({ sessions: deps.sessions, settings: config.jwt, audit }),
     admin: new AdminService({ users: cache ? new InvalidatingUserAdminRepository(userAdmin, cache) : userAdmin, sessions: deps.sessions, audit }),
-    passwords: new PasswordChangeService({ users, sessions: deps.sessions, hasher, limits: deps.rateLimits, audit }),
-    audit: new AuditService(audit),
+    passwords: new PasswordChangeService({ users, sessions: deps.sessions, hasher, limits: rateLimits, audit }),
+    audit: new AuditService(storedAudit),
     clientAdmin: new ClientAdminService({ clients: clientRepository, state: clientState, tokenTtl: config.clients.tokenTtl, audit }),
     clientCredentials,
     refreshTokenInBody: config.sessions.refreshTokenInBody,
@@ -141,6 +156,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: server }),
       retryAfterPlugin(),
+      ...(metrics ? [graphqlMetricsPlugin(metrics)] : []),
       ...limits.plugins,
       config.env === 'production'
         ? ApolloServerPluginLandingPageDisabled()
@@ -175,12 +191,15 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
       ? undefined
       : createCoprocessorListener({ port: config.coprocessor.port, host: config.coprocessor.host }, { ...callers, bodyLimitBytes: config.http.bodyLimitBytes, logger: deps.logger });
 
+  const metricsListener = metrics && config.metrics.port !== undefined ? createMetricsListener({ port: config.metrics.port, host: config.metrics.host }, metrics) : undefined;
+
   return {
     server,
     coprocessor,
+    metrics: metricsListener,
     listen: async (port = config.port, host = config.host) => `${await listenOn(server, port, host)}/graphql`,
     close: async () => {
-      await Promise.all([apollo.stop(), coprocessor?.close()]);
+      await Promise.all([apollo.stop(), coprocessor?.close(), metricsListener?.close()]);
       await audit.flush(); // the stores close after this: let the last audit writes land
     },
   };

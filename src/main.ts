@@ -40,8 +40,9 @@ async function main(): Promise<void> {
   const app = await createApp(config, { database, sessions, rateLimits, redis, keys, logger, userChanges });
   const url = await app.listen();
   const coprocessor = await app.coprocessor?.listen();
+  const metrics = await app.metrics?.listen();
   logger.info(
-    { url, coprocessor: coprocessor ?? 'off', database: database.kind, sessions: config.redisClusterNodes ? 'redis cluster' : config.redisUrl ? 'redis' : 'memory' },
+    { url, coprocessor: coprocessor ?? 'off', metrics: metrics ?? 'off', database: database.kind, sessions: config.redisClusterNodes ? 'redis cluster' : config.redisUrl ? 'redis' : 'memory' },
     `Portcullis ready at ${url}${coprocessor ? `, coprocessor at ${coprocessor}` : ''}`,
   );
 

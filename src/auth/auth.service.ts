@@ -3,6 +3,7 @@
 import type { Logger } from 'pino';
 import { noAudit, type AuditLog, type AuthEventInput } from '../audit/audit-event';
 import type { Config } from '../config/config';
+import type { RefreshOutcome } from '../observability/metrics';
 import { ForbiddenError, INVALID_CREDENTIALS, RateLimitedError, UnauthenticatedError } from '../errors';
 import { hashTokenId, MAX_USER_AGENT_LENGTH, newSessionId, type SessionStore } from '../sessions/session-store';
 import type { UserRecord, UserRepository } from '../users/user';
@@ -36,6 +37,8 @@ export interface AuthServiceDeps {
   logger: Logger;
   /** Where register, login, refresh, reuse and logout are recorded (fire-and-forget). */
   audit?: AuditLog;
+  /** Told how each refresh ended (the metrics' refreshes_total). */
+  onRefresh?: (outcome: RefreshOutcome) => void;
   settings: Pick<Config['jwt'], 'refreshTokenTtl'> & Pick<Config['sessions'], 'maxAge' | 'refreshReuseGrace'>;
 }
 
@@ -108,13 +111,22 @@ export class AuthService {
   }
 
   async refresh(refreshToken: string | undefined, client: ClientInfo): Promise<AuthResult> {
+    const told = this.deps.onRefresh ?? (() => undefined);
     if (!refreshToken) throw new UnauthenticatedError('No refresh token');
-    await this.deps.limits.beginRefresh(client.ip);
+    await this.deps.limits.beginRefresh(client.ip).catch((error: unknown) => {
+      if (error instanceof RateLimitedError) told('rate_limited');
+      throw error;
+    });
     try {
-      return await this.rotate(refreshToken, client);
+      const result = await this.rotate(refreshToken, client);
+      told('rotated');
+      return result;
     } catch (error) {
       // Only refused refreshes count against the IP (SPEC §8): a NAT full of users refreshing is not an attack.
-      if (error instanceof UnauthenticatedError) await this.deps.limits.refreshFailed(client.ip);
+      if (error instanceof UnauthenticatedError) {
+        told(error instanceof RefreshReusedError ? 'reused' : 'invalid');
+        await this.deps.limits.refreshFailed(client.ip);
+      }
       throw error;
     }
   }
@@ -144,7 +156,7 @@ export class AuthService {
     if (rotation.outcome === 'reused') {
       logger.warn({ userId: claims.sub, sessionId: claims.sid }, 'refresh token reuse detected: session revoked');
       this.event({ type: 'REFRESH_REUSE_DETECTED', outcome: 'FAILURE', userId: claims.sub, sessionId: claims.sid }, client);
-      throw new UnauthenticatedError('Refresh token was already used; the session has been revoked');
+      throw new RefreshReusedError();
     }
     if (rotation.outcome !== 'rotated') throw new UnauthenticatedError('Invalid or expired refresh token');
     this.event({ type: 'REFRESH', outcome: 'SUCCESS', userId: user.id, sessionId: claims.sid }, client);
@@ -262,4 +274,11 @@ export class AuthService {
 
 function bounded(client: ClientInfo): ClientInfo {
   return { ip: client.ip, userAgent: client.userAgent.slice(0, MAX_USER_AGENT_LENGTH) };
+}
+
+/** A rotated refresh token presented again (reuse detection): its session is revoked. */
+class RefreshReusedError extends UnauthenticatedError {
+  constructor() {
+    super('Refresh token was already used; the session has been revoked');
+  }
 }

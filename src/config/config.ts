@@ -20,6 +20,8 @@ export interface Config {
   readonly host: string;
   /** Apollo Router's coprocessor, on a listener of its own; port unset: not served. */
   readonly coprocessor: { readonly port: number | undefined; readonly host: string };
+  /** Prometheus metrics, on a listener of their own; port unset: not served. */
+  readonly metrics: { readonly port: number | undefined; readonly host: string };
   readonly logLevel: Env['LOG_LEVEL'];
   /** Where the embedded database and dev keys live. */
   readonly dataDir: string;
@@ -144,6 +146,12 @@ export function loadConfig(rawEnv: RawEnv = process.env): Config {
   if (env.COPROCESSOR_PORT !== undefined && env.COPROCESSOR_PORT !== 0 && env.COPROCESSOR_PORT === env.PORT && valid('PORT')) {
     problems.push('COPROCESSOR_PORT must differ from PORT: the coprocessor needs a listener the public cannot reach');
   }
+  if (env.METRICS_PORT !== undefined && env.METRICS_PORT !== 0 && [env.PORT, env.COPROCESSOR_PORT].includes(env.METRICS_PORT) && valid('PORT', 'COPROCESSOR_PORT')) {
+    problems.push('METRICS_PORT must differ from PORT and COPROCESSOR_PORT: metrics are served on a listener of their own');
+  }
+  if (env.METRICS_PORT === undefined && rawEnv.METRICS_HOST?.trim() && valid('METRICS_PORT')) {
+    problems.push('METRICS_HOST is set but METRICS_PORT is not: set METRICS_PORT (like 9464) to serve metrics');
+  }
   if (env.COPROCESSOR_PORT === undefined && rawEnv.COPROCESSOR_HOST?.trim() && valid('COPROCESSOR_PORT')) {
     problems.push('COPROCESSOR_HOST is set but COPROCESSOR_PORT is not: set COPROCESSOR_PORT (like 4001) to serve the coprocessor');
   }
@@ -179,6 +187,7 @@ export function loadConfig(rawEnv: RawEnv = process.env): Config {
     port: env.PORT,
     host: env.HOST,
     coprocessor: { port: env.COPROCESSOR_PORT, host: env.COPROCESSOR_HOST },
+    metrics: { port: env.METRICS_PORT, host: env.METRICS_HOST },
     logLevel: env.LOG_LEVEL,
     dataDir: env.DATA_DIR,
     databaseUrl: env.DATABASE_URL,

@@ -150,6 +150,9 @@ export const envSchema = z.object({
   // Apollo Router's coprocessor on its own listener; unset: not served at all.
   COPROCESSOR_PORT: optionalInteger(0, 65535),
   COPROCESSOR_HOST: optionalText.transform((value) => value ?? '127.0.0.1'),
+  // Prometheus metrics (GET /metrics) on their own listener; unset: not served at all.
+  METRICS_PORT: optionalInteger(0, 65535),
+  METRICS_HOST: optionalText.transform((value) => value ?? '127.0.0.1'),
   LOG_LEVEL: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
   DATA_DIR: optionalText.transform((value) => value ?? '.data'),
   DATABASE_URL: url(['postgres:', 'postgresql:']),

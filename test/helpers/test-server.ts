@@ -25,6 +25,8 @@ export interface TestServer extends GraphQLClient {
   origin: string;
   /** POST here for Apollo Router's coprocessor, when COPROCESSOR_PORT is set (0 in tests: a free port). */
   coprocessorUrl: string | undefined;
+  /** GET here for Prometheus metrics, when METRICS_PORT is set (0 in tests: a free port). */
+  metricsUrl: string | undefined;
   config: Config;
   keys: TokenKeys;
   database: Database;
@@ -93,6 +95,7 @@ export async function createTestServer(options: TestServerOptions = {}): Promise
   const app = await createApp(config, { database, sessions, rateLimits, redis, keys, logger, clock: options.clock, hasher: options.hasher, userChanges });
   const url = await app.listen(0, '127.0.0.1');
   const coprocessorUrl = await app.coprocessor?.listen(0);
+  const metricsUrl = await app.metrics?.listen(0);
   const client = graphqlClient(url);
 
   return {
@@ -100,6 +103,7 @@ export async function createTestServer(options: TestServerOptions = {}): Promise
     url,
     origin: new URL(url).origin,
     coprocessorUrl,
+    metricsUrl,
     config,
     keys,
     database,
