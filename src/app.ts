@@ -42,6 +42,8 @@ import { graphqlMetricsPlugin } from './observability/graphql-metrics.plugin';
 import { MeteredAuditLog } from './observability/metered-audit-log';
 import { meteredRateLimits } from './observability/metered-rate-limits';
 import { Metrics } from './observability/metrics';
+import { requestLog } from './observability/request-log';
+import { requestLogPlugin } from './observability/request-log.plugin';
 import { createMetricsListener, type MetricsListener } from './observability/metrics.server';
 import { buildAppSchema } from './schema';
 import type { SessionStore } from './sessions/session-store';
@@ -156,6 +158,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: server }),
       retryAfterPlugin(),
+      requestLogPlugin(),
       ...(metrics ? [graphqlMetricsPlugin(metrics)] : []),
       ...limits.plugins,
       config.env === 'production'
@@ -167,6 +170,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
 
   expressApp.disable('x-powered-by');
   expressApp.set('trust proxy', config.http.trustProxy);
+  expressApp.use(requestLog(deps.logger));
   expressApp.use(healthRouter({ postgres: () => deps.database.ping(), redis: () => deps.sessions.ping() }));
   expressApp.use(wellKnownRouter({ keys: deps.keys, issuer: config.jwt.issuer, publicUrl: config.http.publicUrl }));
   expressApp.use(oauthTokenRouter(clientCredentials, deps.logger));

@@ -1,5 +1,5 @@
 // createTestServer(overrides): the real app on port 0, on this file's database and Redis prefix.
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { createApp, type App } from '../../src/app';
 import type { PasswordHasher } from '../../src/auth/password';
 import { createRateLimits, type RateLimits } from '../../src/auth/rate-limit';
@@ -48,6 +48,8 @@ export interface TestServerOptions {
   /** Put the session store behind something else (e.g. a TCP proxy we can cut). */
   redisUrl?: string;
   databaseUrl?: string;
+  /** Where the app logs (default: pino at LOG_LEVEL, silent in tests). */
+  logger?: Logger;
 }
 
 const fileResources: { database?: TestDatabase; prefix?: string; memoryStore?: MemorySessionStore; localFeed?: LocalUserChangeFeed } = {};
@@ -73,7 +75,7 @@ export async function createTestServer(options: TestServerOptions = {}): Promise
   if (env.REDIS_CLUSTER_NODES) delete env.REDIS_URL; // a cluster instead of the single node
   if (options.databaseUrl) env.DATABASE_URL = options.databaseUrl;
   const config = loadConfig(env);
-  const logger = pino({ level: config.logLevel });
+  const logger = options.logger ?? pino({ level: config.logLevel });
 
   const database =
     options.shareWith && !config.databaseUrl ? options.shareWith.database : await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
