@@ -43,6 +43,7 @@ import { MeteredAuditLog } from './observability/metered-audit-log';
 import { meteredRateLimits } from './observability/metered-rate-limits';
 import { Metrics } from './observability/metrics';
 import { requestLog } from './observability/request-log';
+import { currentTraceId } from './observability/trace-context';
 import { requestLogPlugin } from './observability/request-log.plugin';
 import { createMetricsListener, type MetricsListener } from './observability/metrics.server';
 import { buildAppSchema } from './schema';
@@ -170,7 +171,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
 
   expressApp.disable('x-powered-by');
   expressApp.set('trust proxy', config.http.trustProxy);
-  expressApp.use(requestLog(deps.logger));
+  expressApp.use(requestLog(deps.logger, currentTraceId));
   expressApp.use(healthRouter({ postgres: () => deps.database.ping(), redis: () => deps.sessions.ping() }));
   expressApp.use(wellKnownRouter({ keys: deps.keys, issuer: config.jwt.issuer, publicUrl: config.http.publicUrl }));
   expressApp.use(oauthTokenRouter(clientCredentials, deps.logger));

@@ -1,4 +1,6 @@
 // Process entry: loadConfig → stores → migrations → createApp → listen; graceful shutdown on signals.
+// Tracing first: its instrumentations must hook http, express, graphql, ioredis and pg before they load.
+import './observability/tracing';
 import 'reflect-metadata';
 import dotenv from 'dotenv';
 import { createApp } from './app';
@@ -42,7 +44,7 @@ async function main(): Promise<void> {
   const coprocessor = await app.coprocessor?.listen();
   const metrics = await app.metrics?.listen();
   logger.info(
-    { url, coprocessor: coprocessor ?? 'off', metrics: metrics ?? 'off', database: database.kind, sessions: config.redisClusterNodes ? 'redis cluster' : config.redisUrl ? 'redis' : 'memory' },
+    { url, coprocessor: coprocessor ?? 'off', metrics: metrics ?? 'off', tracing: config.tracing.endpoint ?? 'off', database: database.kind, sessions: config.redisClusterNodes ? 'redis cluster' : config.redisUrl ? 'redis' : 'memory' },
     `Portcullis ready at ${url}${coprocessor ? `, coprocessor at ${coprocessor}` : ''}`,
   );
 

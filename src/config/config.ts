@@ -22,6 +22,8 @@ export interface Config {
   readonly coprocessor: { readonly port: number | undefined; readonly host: string };
   /** Prometheus metrics, on a listener of their own; port unset: not served. */
   readonly metrics: { readonly port: number | undefined; readonly host: string };
+  /** OpenTelemetry traces over OTLP/HTTP (started by observability/tracing.ts); endpoint unset: off. */
+  readonly tracing: { readonly endpoint: string | undefined; readonly protocol: 'http/protobuf' | 'http/json'; readonly serviceName: string };
   readonly logLevel: Env['LOG_LEVEL'];
   /** Where the embedded database and dev keys live. */
   readonly dataDir: string;
@@ -188,6 +190,7 @@ export function loadConfig(rawEnv: RawEnv = process.env): Config {
     host: env.HOST,
     coprocessor: { port: env.COPROCESSOR_PORT, host: env.COPROCESSOR_HOST },
     metrics: { port: env.METRICS_PORT, host: env.METRICS_HOST },
+    tracing: { endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT, protocol: env.OTEL_EXPORTER_OTLP_PROTOCOL, serviceName: env.OTEL_SERVICE_NAME },
     logLevel: env.LOG_LEVEL,
     dataDir: env.DATA_DIR,
     databaseUrl: env.DATABASE_URL,

@@ -153,6 +153,10 @@ export const envSchema = z.object({
   // Prometheus metrics (GET /metrics) on their own listener; unset: not served at all.
   METRICS_PORT: optionalInteger(0, 65535),
   METRICS_HOST: optionalText.transform((value) => value ?? '127.0.0.1'),
+  // OpenTelemetry tracing (read by the SDK itself at start-up, see observability/tracing.ts; checked here).
+  OTEL_EXPORTER_OTLP_ENDPOINT: url(['http:', 'https:']),
+  OTEL_EXPORTER_OTLP_PROTOCOL: oneOf(['http/protobuf', 'http/json'], 'http/protobuf'),
+  OTEL_SERVICE_NAME: optionalText.transform((value) => value ?? 'portcullis'),
   LOG_LEVEL: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
   DATA_DIR: optionalText.transform((value) => value ?? '.data'),
   DATABASE_URL: url(['postgres:', 'postgresql:']),
