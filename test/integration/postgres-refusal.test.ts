@@ -128,11 +128,20 @@ describeOnPostgres('when PostgreSQL refuses or drops the connections of this ser
       await blocker.query('BEGIN');
       await blocker.query('LOCK TABLE users IN ACCESS EXCLUSIVE MODE');
       const pending = server.gql(LOGIN, { input: { email: existing.input.email, password: existing.input.password } });
+      let settled: string | undefined;
+      void pending.then((response) => (settled = response.text));
       await waitUntil(async () => {
+        if (settled !== undefined) throw new Error(`the login answered before it reached the locked table: ${settled}`);
         const waiting = await blocker.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND usename = $2 AND wait_event_type = 'Lock'`, [database, role]);
         return waiting.rows[0].n > 0;
-      }, 2_000);
-      await admin(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${database}' AND usename = '${role}'`);
+      }, 10_000);
+      // The backends are chosen first, then ended: only this file's role in this file's database.
+      const ended = await blocker.query(
+        `WITH targets AS MATERIALIZED (SELECT pid FROM pg_stat_activity WHERE datname = $1 AND usename = $2)
+         SELECT count(*)::int AS n FROM (SELECT pg_terminate_backend(pid) AS ended FROM targets) AS done WHERE ended`,
+        [database, role],
+      );
+      expect(ended.rows[0].n).toBeGreaterThan(0);
       await expectUnavailable(await pending, 'login');
     } finally {
       await blocker.query('ROLLBACK').catch(() => undefined);
