@@ -1,8 +1,9 @@
 # syntax=docker/dockerfile:1
 # Portcullis image: compiled with the dev toolchain, run with production dependencies only, as `node`.
-# Node 22 LTS (Node 20 left support in April 2026); keep the tag in step with package.json "engines".
+# Node 24 LTS (22 LTS is supported too; Node 20 left support in April 2026). Keep the tag on a
+# release that package.json "engines" accepts.
 
-FROM node:22.21.1-bookworm-slim AS build
+FROM node:24.22.3-bookworm-slim AS build
 WORKDIR /app
 # npm ci's postinstall (scripts/prisma-generate.mjs) generates the Prisma client from prisma/.
 COPY package.json package-lock.json prisma.config.ts ./
@@ -15,7 +16,7 @@ COPY src ./src
 RUN npm run build \
  && npm prune --omit=dev --ignore-scripts --no-audit --no-fund
 
-FROM node:22.21.1-bookworm-slim AS runtime
+FROM node:24.22.3-bookworm-slim AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build /app/package.json ./

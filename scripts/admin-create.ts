@@ -2,6 +2,7 @@
 // Creates an ADMIN, or promotes (and enables) an existing user; idempotent. The password comes from
 // ADMIN_PASSWORD or stdin (piped, or typed at a hidden prompt), never from argv, where other users
 // of the machine and shell history could read it.
+import '../src/infra/node-version';
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import dotenv from 'dotenv';

@@ -46,6 +46,7 @@ import { requestLog } from './observability/request-log';
 import { currentTraceId } from './observability/trace-context';
 import { requestLogPlugin } from './observability/request-log.plugin';
 import { createMetricsListener, type MetricsListener } from './observability/metrics.server';
+import { createOidc } from './oidc/oidc.module';
 import { buildAppSchema } from './schema';
 import type { SessionStore } from './sessions/session-store';
 import { SessionService } from './sessions/session.service';
@@ -69,6 +70,8 @@ export interface AppDeps {
    * single instance). Without one, users are not cached: every read goes to PostgreSQL.
    */
   userChanges?: UserChangeFeed;
+  /** Tests only: the network to OpenID providers, and the first discovery retry delay (SPEC §12). */
+  oidc?: { fetch?: typeof fetch; firstRetryMs?: number };
 }
 
 export interface App {
@@ -131,6 +134,10 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     users: new SessionAuthenticator({ tokens, sessions: deps.sessions }),
     clients: new ClientAuthenticator({ tokens, state: clientState }),
   };
+  const oidc = createOidc({
+    config, prisma: deps.database.prisma, redis: deps.redis, users, auth, sessionUsers: callers.users,
+    limits: rateLimits, audit, logger: deps.logger, ...deps.oidc,
+  });
   const expressApp = express();
   const server = http.createServer(expressApp);
   const limits = operationLimits(config.graphql);
@@ -142,6 +149,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     audit: new AuditService(storedAudit),
     clientAdmin: new ClientAdminService({ clients: clientRepository, state: clientState, tokenTtl: config.clients.tokenTtl, audit }),
     clientCredentials,
+    oidc,
     refreshTokenInBody: config.sessions.refreshTokenInBody,
     authDirectives: config.federation.authDirectives,
   });
@@ -175,6 +183,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   expressApp.use(healthRouter({ postgres: () => deps.database.ping(), redis: () => deps.sessions.ping() }));
   expressApp.use(wellKnownRouter({ keys: deps.keys, issuer: config.jwt.issuer, publicUrl: config.http.publicUrl }));
   expressApp.use(oauthTokenRouter(clientCredentials, deps.logger));
+  expressApp.use(oidc.router);
   expressApp.use(
     '/graphql',
     cors({ origin: [...config.http.corsOrigins], credentials: true }),
@@ -204,6 +213,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     metrics: metricsListener,
     listen: async (port = config.port, host = config.host) => `${await listenOn(server, port, host)}/graphql`,
     close: async () => {
+      oidc.close();
       await Promise.all([apollo.stop(), coprocessor?.close(), metricsListener?.close()]);
       await audit.flush(); // the stores close after this: let the last audit writes land
     },

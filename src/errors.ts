@@ -78,7 +78,7 @@ export class RateLimitedError extends AppError {
 export class ServiceUnavailableError extends AppError {
   static readonly MESSAGE = 'Service temporarily unavailable, try again shortly';
   constructor(
-    readonly dependency: 'postgres' | 'redis',
+    readonly dependency: 'postgres' | 'redis' | 'identity provider',
     cause?: unknown,
   ) {
     super(ErrorCode.SERVICE_UNAVAILABLE, ServiceUnavailableError.MESSAGE, { status: 503, cause });

@@ -1,4 +1,6 @@
 // Process entry: loadConfig → stores → migrations → createApp → listen; graceful shutdown on signals.
+// First, before any dependency loads: an unsupported Node.js stops here with one line.
+import './infra/node-version';
 // Tracing first: its instrumentations must hook http, express, graphql, ioredis and pg before they load.
 import './observability/tracing';
 import 'reflect-metadata';

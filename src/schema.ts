@@ -1,7 +1,6 @@
 import 'reflect-metadata';
 // The GraphQL schema: type-graphql classes → SDL with directives → Apollo Federation 2 subgraph.
-import { buildSubgraphSchema } from '@apollo/subgraph';
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import { buildSubgraphSchema, type GraphQLResolverMap } from '@apollo/subgraph';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { parse, visit, type GraphQLSchema } from 'graphql';
 import { DateTimeResolver } from 'graphql-scalars';
@@ -20,6 +19,9 @@ import { PasswordChangeResolver } from './auth/password-change.resolver';
 import type { PasswordChangeService } from './auth/password-change.service';
 import type { Context } from './context';
 import { UnauthenticatedError } from './errors';
+import { OidcResolver } from './oidc/oidc.resolver';
+import type { OidcAccountService } from './oidc/oidc-accounts.service';
+import type { OidcSignInService } from './oidc/oidc-sign-in.service';
 import { SessionResolver } from './sessions/session.resolver';
 import type { SessionService } from './sessions/session.service';
 import { UserResolver } from './users/user.resolver';
@@ -39,6 +41,7 @@ export interface SchemaDeps {
   audit: AuditService;
   clientAdmin: ClientAdminService;
   clientCredentials: ClientCredentialsService;
+  oidc: { signIn: OidcSignInService; accounts: OidcAccountService };
   refreshTokenInBody: boolean;
   /** Publish @authenticated / @requiresScopes in the SDL (default true). The checks run either way. */
   authDirectives?: boolean;
@@ -50,20 +53,22 @@ export async function buildAppSchema(deps: SchemaDeps): Promise<GraphQLSchema> {
   const withAuthDirectives = deps.authDirectives ?? true;
   let typeDefs = parse(`${federationLink(['key', ...(withAuthDirectives ? AUTH_DIRECTIVES : [])])}\n${printSchemaWithDirectives(schema)}`);
   if (!withAuthDirectives) typeDefs = visit(typeDefs, { Directive: (node) => (AUTH_DIRECTIVES.includes(node.name.value) ? null : undefined) });
-  return buildSubgraphSchema({
-    typeDefs,
-    resolvers: {
-      ...resolvers,
-      User: {
-        ...resolvers.User,
-        // _entities: other subgraphs resolve users only on behalf of an authenticated caller.
-        __resolveReference: (reference: { id: string }, ctx: Context): Promise<UserRecord | null> => {
-          if (!ctx.viewer && !ctx.serviceClient) throw new UnauthenticatedError();
-          return deps.auth.findUser(reference.id);
+  return buildSubgraphSchema([
+    {
+      typeDefs,
+      resolvers: {
+        ...resolvers,
+        User: {
+          ...resolvers.User,
+          // _entities: other subgraphs resolve users only on behalf of an authenticated caller.
+          __resolveReference: (reference: { id: string }, ctx: Context): Promise<UserRecord | null> => {
+            if (!ctx.viewer && !ctx.serviceClient) throw new UnauthenticatedError();
+            return deps.auth.findUser(reference.id);
+          },
         },
-      },
-    } as GraphQLResolverMap<unknown>,
-  });
+      } as GraphQLResolverMap<unknown>,
+    },
+  ]);
 }
 
 /** The schema as type-graphql builds it, before federation; also what scripts/print-schema.ts prints. */
@@ -76,10 +81,11 @@ export function buildTypeGraphQLSchema(deps: SchemaDeps): Promise<GraphQLSchema>
     [PasswordChangeResolver, new PasswordChangeResolver(deps.passwords)],
     [AuditResolver, new AuditResolver(deps.audit)],
     [ClientResolver, new ClientResolver(deps.clientAdmin, deps.clientCredentials)],
+    [OidcResolver, new OidcResolver(deps.oidc, deps.refreshTokenInBody)],
   ]);
   const container: ContainerType = { get: (resolverClass) => instances.get(resolverClass) };
   return buildSchema({
-    resolvers: [AuthResolver, UserResolver, SessionResolver, AdminResolver, PasswordChangeResolver, AuditResolver, ClientResolver],
+    resolvers: [AuthResolver, UserResolver, SessionResolver, AdminResolver, PasswordChangeResolver, AuditResolver, ClientResolver, OidcResolver],
     container,
     authChecker,
     scalarsMap: [{ type: Date, scalar: DateTimeResolver }],

@@ -18,6 +18,8 @@ export const AuthEventType = {
   CLIENT_DISABLED: 'CLIENT_DISABLED',
   CLIENT_TOKEN_ISSUED: 'CLIENT_TOKEN_ISSUED',
   CLIENT_TOKEN_REFUSED: 'CLIENT_TOKEN_REFUSED',
+  ACCOUNT_LINKED: 'ACCOUNT_LINKED',
+  ACCOUNT_UNLINKED: 'ACCOUNT_UNLINKED',
 } as const;
 export type AuthEventType = (typeof AuthEventType)[keyof typeof AuthEventType];
 

@@ -3,6 +3,7 @@ import type { Context } from '../context';
 import { AuthPayload } from './auth-payload.type';
 import { LoginInput, RegisterInput } from './auth.input';
 import type { AuthResult, AuthService } from './auth.service';
+import { issueAuthPayload } from './issue-payload';
 
 @Resolver()
 export class AuthResolver {
@@ -41,14 +42,6 @@ export class AuthResolver {
   }
 
   private issue(result: AuthResult, ctx: Context): AuthPayload {
-    ctx.cookies.set(result);
-    ctx.signedInUserId = result.user.id;
-    return {
-      user: result.user,
-      accessToken: result.accessToken.token,
-      refreshToken: this.refreshTokenInBody ? result.refreshToken.token : null,
-      tokenType: 'Bearer',
-      expiresIn: result.expiresIn,
-    };
+    return issueAuthPayload(result, ctx, this.refreshTokenInBody);
   }
 }

@@ -91,6 +91,12 @@ export class AuthService {
       failed('unknown email');
       throw new UnauthenticatedError(INVALID_CREDENTIALS);
     }
+    if (user.passwordHash === null) {
+      // Created by an OpenID provider: no password can match, but it costs the time a wrong one would.
+      await hasher.verifyDummy(input.password);
+      failed('no password (signs in through a provider)', user.id);
+      throw new UnauthenticatedError(INVALID_CREDENTIALS);
+    }
     if (!(await hasher.verify(user.passwordHash, input.password))) {
       failed('wrong password', user.id);
       throw new UnauthenticatedError(INVALID_CREDENTIALS);
@@ -107,6 +113,25 @@ export class AuthService {
       throw new ForbiddenError('This account is disabled');
     }
     this.event({ type: 'LOGIN_SUCCEEDED', outcome: 'SUCCESS', userId: user.id, sessionId: result.sessionId }, client);
+    return result;
+  }
+
+  /**
+   * Signs in a user whose identity something else proved (an OpenID provider, SPEC §12): the same
+   * session, tokens and audit as a password login. A disabled user is refused, before and after.
+   */
+  async signInVerified(user: UserRecord, client: ClientInfo, reason: string): Promise<AuthResult> {
+    const failed = () => this.event({ type: 'LOGIN_FAILED', outcome: 'FAILURE', userId: user.id, reason: `${reason}: account disabled` }, client);
+    if (!user.active) {
+      failed();
+      throw new ForbiddenError('This account is disabled');
+    }
+    const result = await this.settle(user, await this.startSession(user, client));
+    if (!result) {
+      failed();
+      throw new ForbiddenError('This account is disabled');
+    }
+    this.event({ type: 'LOGIN_SUCCEEDED', outcome: 'SUCCESS', userId: user.id, sessionId: result.sessionId, reason }, client);
     return result;
   }
 

@@ -29,6 +29,10 @@ export class PasswordChangeService {
     if (!policy.success) throw new BadUserInputError([{ field: 'newPassword', message: policy.error.issues[0]!.message }]);
     const user = await users.findById(viewer.userId);
     if (!user?.active) throw new UnauthenticatedError();
+    if (user.passwordHash === null) {
+      // Created by an OpenID provider: there is no current password to prove. Password reset sets a first one.
+      throw new BadUserInputError([{ field: 'currentPassword', message: 'this account has no password (it signs in through a provider): set one with password reset' }]);
+    }
     await this.deps.limits.beginLogin(user.email, actor.ip);
     // An over-long current password cannot be the stored one: refuse it without hashing.
     const matches = codePoints(currentPassword) <= PASSWORD_MAX && (await hasher.verify(user.passwordHash, currentPassword));

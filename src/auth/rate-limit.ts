@@ -30,6 +30,13 @@ export interface RateLimits {
   beginRefresh(ip: string): Promise<void>;
   /** A refresh from this IP was refused (bad signature, unknown or revoked session, reuse): counts against it. */
   refreshFailed(ip: string): Promise<void>;
+  /**
+   * Counts a sign-in through an OpenID provider (a browser flow started, an ID token presented) against
+   * the per-IP login limit; throws RateLimitedError over it. There is no password to guess per account.
+   */
+  beginProviderSignIn(ip: string): Promise<void>;
+  /** The provider sign-in succeeded: the IP gets its point back, as after a right password. */
+  providerSignInSucceeded(ip: string): Promise<void>;
 }
 
 /** Where the counters live: Redis (production) or this process (embedded development mode). */
@@ -131,6 +138,14 @@ class FlexibleRateLimits implements RateLimits {
 
   async refreshFailed(ip: string): Promise<void> {
     await guard(() => this.limiters.refreshIp.penalty(ipKey(ip), 1));
+  }
+
+  async beginProviderSignIn(ip: string): Promise<void> {
+    await consume(this.limiters.loginIp, ipKey(ip));
+  }
+
+  async providerSignInSucceeded(ip: string): Promise<void> {
+    await guard(() => this.limiters.loginIp.reward(ipKey(ip), 1));
   }
 
   /**

@@ -6,8 +6,10 @@ import { PROFILE_READ_SCOPE, type RoleScopes } from '../auth/scopes';
 import type { Duration } from './duration';
 import { envSchema, type Env, type RawEnv } from './env.schema';
 import { keyVariables, loadKeys } from './load-keys';
+import { loadOidcProviders, type OidcProviderConfig } from './oidc-providers';
 
 export type { TokenKeys } from '../auth/keys';
+export type { OidcProviderConfig } from './oidc-providers';
 
 export interface RateLimit {
   readonly points: number;
@@ -63,6 +65,14 @@ export interface Config {
     readonly trustProxy: false | number | readonly string[];
     /** The service's external base URL (PUBLIC_URL), the base of jwks_uri in discovery; unset: no discovery document. */
     readonly publicUrl: string | undefined;
+  };
+  /** The web app's URL (APP_URL, default http://localhost:3000): sign-in redirects may go to its origin. */
+  readonly appUrl: string;
+  /** Sign-in with OpenID providers (SPEC §12); none configured: the feature is off. */
+  readonly oidc: {
+    readonly providers: readonly OidcProviderConfig[];
+    /** Callbacks are <base>/auth/oidc/<id>/callback: PUBLIC_URL (required in production), else http://localhost:<PORT>. */
+    readonly callbackBase: string;
   };
   readonly graphql: {
     /** Also shows "did you mean" suggestions in error messages when true. */
@@ -182,6 +192,8 @@ export function loadConfig(rawEnv: RawEnv = process.env): Config {
       `ARGON2_CONCURRENCY must be below UV_THREADPOOL_SIZE (${env.UV_THREADPOOL_SIZE}), or hashing takes every libuv thread: lower it or raise UV_THREADPOOL_SIZE`,
     );
   }
+  // An invalid PUBLIC_URL is reported once, above: not again as a missing one.
+  const oidcProviders = loadOidcProviders(rawEnv, problems, { production, publicUrl: valid('PUBLIC_URL') ? env.PUBLIC_URL : rawEnv.PUBLIC_URL });
   if (problems.length > 0) throw new ConfigError(problems);
 
   return deepFreeze({
@@ -214,6 +226,8 @@ export function loadConfig(rawEnv: RawEnv = process.env): Config {
     },
     cookies: { secure: env.COOKIE_SECURE, sameSite: env.COOKIE_SAMESITE, domain: env.COOKIE_DOMAIN },
     http: { corsOrigins: env.CORS_ORIGINS, bodyLimitBytes: env.BODY_LIMIT, trustProxy: env.TRUST_PROXY, publicUrl: env.PUBLIC_URL },
+    appUrl: env.APP_URL,
+    oidc: { providers: oidcProviders, callbackBase: env.PUBLIC_URL ?? `http://localhost:${env.PORT}` },
     graphql: {
       introspection: env.GRAPHQL_INTROSPECTION ?? !production,
       maxDepth: env.GRAPHQL_MAX_DEPTH,

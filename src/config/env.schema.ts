@@ -198,6 +198,10 @@ export const envSchema = z.object({
   COOKIE_DOMAIN: optionalText,
   CORS_ORIGINS: origins,
   PUBLIC_URL: url(['https:', 'http:']).transform((value) => value?.replace(/\/+$/, '')),
+  // The web app users return to (its origin is where links and sign-in redirects may point).
+  APP_URL: url(['https:', 'http:']).transform((value) => value ?? 'http://localhost:3000'),
+  // OpenID providers to sign in with, like google,corp; each one's OIDC_<ID>_* are read in oidc-providers.ts.
+  OIDC_PROVIDERS: optionalText,
   BODY_LIMIT: byteSize('1mb'),
   TRUST_PROXY: trustProxy,
   GRAPHQL_INTROSPECTION: optionalBoolean,

@@ -1,5 +1,5 @@
 // The signing and verification keys from the environment (SPEC §6 and the rotation procedure in
-// README): the active key per token kind, plus any keys published for a rotation. Every problem
+// docs/tokens-and-sessions.md): the active key per token kind, plus any keys published for a rotation. Every problem
 // is added to `problems`, one line each.
 import { readFileSync } from 'node:fs';
 import {

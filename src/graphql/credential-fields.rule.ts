@@ -1,5 +1,5 @@
 // One HTTP request runs at most one password or client-secret check or refresh (SPEC §8): an operation
-// that selects login, register, refresh, changePassword or clientToken more than once, by aliases, fragments or inline fragments, is refused
+// that selects login, register, refresh, changePassword, clientToken or signInWithIdToken more than once, by aliases, fragments or inline fragments, is refused
 // before anything runs. (HTTP batching is off, so one request is one operation.)
 import {
   GraphQLError,
@@ -11,9 +11,9 @@ import {
   type ValidationContext,
 } from 'graphql';
 
-export const CREDENTIAL_FIELDS: ReadonlySet<string> = new Set(['login', 'register', 'refresh', 'changePassword', 'clientToken']);
+export const CREDENTIAL_FIELDS: ReadonlySet<string> = new Set(['login', 'register', 'refresh', 'changePassword', 'clientToken', 'signInWithIdToken']);
 
-export const ONE_CREDENTIAL_FIELD_MESSAGE = 'An operation may select login, register, refresh, changePassword or clientToken only once';
+export const ONE_CREDENTIAL_FIELD_MESSAGE = 'An operation may select login, register, refresh, changePassword, clientToken or signInWithIdToken only once';
 
 export function oneCredentialFieldRule(context: ValidationContext): ASTVisitor {
   return {

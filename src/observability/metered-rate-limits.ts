@@ -21,5 +21,7 @@ export function meteredRateLimits(inner: RateLimits, metrics: Metrics): RateLimi
     registered: (email) => inner.registered(email),
     beginRefresh: counted('refresh', (ip: string) => inner.beginRefresh(ip)),
     refreshFailed: (ip) => inner.refreshFailed(ip),
+    beginProviderSignIn: counted('login', (ip: string) => inner.beginProviderSignIn(ip)),
+    providerSignInSucceeded: (ip) => inner.providerSignInSucceeded(ip),
   };
 }

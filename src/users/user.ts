@@ -7,7 +7,10 @@ export interface UserRecord {
   id: string;
   email: string;
   name: string;
-  passwordHash: string;
+  /** Null for a user created by an OpenID provider: no password to log in with until one is set. */
+  passwordHash: string | null;
+  /** The user proved they own the email (a provider said so, or a verification link). */
+  emailVerified: boolean;
   role: Role;
   active: boolean;
   createdAt: Date;
@@ -17,7 +20,8 @@ export interface UserRecord {
 export interface NewUser {
   email: string;
   name: string;
-  passwordHash: string;
+  passwordHash: string | null;
+  emailVerified?: boolean;
 }
 
 export interface UserRepository {

@@ -50,6 +50,10 @@ export interface TestServerOptions {
   databaseUrl?: string;
   /** Where the app logs (default: pino at LOG_LEVEL, silent in tests). */
   logger?: Logger;
+  /** A fixed port (e.g. one PUBLIC_URL names, for OpenID callbacks); default a free one. */
+  port?: number;
+  /** The network to OpenID providers and the first discovery retry delay (src/app.ts AppDeps.oidc). */
+  oidc?: { fetch?: typeof fetch; firstRetryMs?: number };
 }
 
 const fileResources: { database?: TestDatabase; prefix?: string; memoryStore?: MemorySessionStore; localFeed?: LocalUserChangeFeed } = {};
@@ -94,8 +98,8 @@ export async function createTestServer(options: TestServerOptions = {}): Promise
   const userChanges: UserChangeFeed = redis
     ? new RedisUserChangeFeed(redis, `${config.redisKeyPrefix}user-changed`)
     : (fileResources.localFeed ??= new LocalUserChangeFeed());
-  const app = await createApp(config, { database, sessions, rateLimits, redis, keys, logger, clock: options.clock, hasher: options.hasher, userChanges });
-  const url = await app.listen(0, '127.0.0.1');
+  const app = await createApp(config, { database, sessions, rateLimits, redis, keys, logger, clock: options.clock, hasher: options.hasher, userChanges, oidc: options.oidc });
+  const url = await app.listen(options.port ?? 0, '127.0.0.1');
   const coprocessorUrl = await app.coprocessor?.listen(0);
   const metricsUrl = await app.metrics?.listen(0);
   const client = graphqlClient(url);

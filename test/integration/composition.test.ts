@@ -40,17 +40,19 @@ interface Review {
 }
 const reviews: Review[] = [];
 
-const reviewsSchema = buildSubgraphSchema({
-  typeDefs: REVIEWS_SDL,
-  resolvers: {
-    Query: { latestReviews: () => reviews },
-    Review: { author: (review: Review) => ({ __typename: 'User', id: review.authorId }) },
-    User: {
-      __resolveReference: (user: { id: string }) => ({ id: user.id }),
-      reviews: (user: { id: string }) => reviews.filter((review) => review.authorId === user.id),
+const reviewsSchema = buildSubgraphSchema([
+  {
+    typeDefs: REVIEWS_SDL,
+    resolvers: {
+      Query: { latestReviews: () => reviews },
+      Review: { author: (review: Review) => ({ __typename: 'User', id: review.authorId }) },
+      User: {
+        __resolveReference: (user: { id: string }) => ({ id: user.id }),
+        reviews: (user: { id: string }) => reviews.filter((review) => review.authorId === user.id),
+      },
     },
   },
-});
+]);
 
 interface GatewayContext {
   authorization?: string;

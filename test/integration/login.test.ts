@@ -121,7 +121,7 @@ describe('login', () => {
     expect(response.errors).toBeUndefined();
     const upgraded = (await server.database.prisma.user.findUniqueOrThrow({ where: { id: user.id } })).passwordHash;
     expect(upgraded).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
-    expect(await argon2.verify(upgraded, input.password)).toBe(true);
+    expect(await argon2.verify(upgraded!, input.password)).toBe(true);
   });
 
   it('works with a stale access cookie and a forged Bearer header present', async () => {

@@ -1,4 +1,4 @@
-// Key rotation without downtime (README "Rotating keys"): two instances sharing PostgreSQL and Redis are
+// Key rotation without downtime (docs/tokens-and-sessions.md, "Rotating keys"): two instances sharing PostgreSQL and Redis are
 // restarted one at a time through publish → switch signing → retire, with traffic running throughout.
 import { jwkThumbprint } from '../../src/auth/keys';
 import { ME, REFRESH, registerUser } from '../helpers/graphql';

@@ -7,7 +7,7 @@ import { decodeJwt } from '../../helpers/tokens';
 import { createTestServer, releaseTestResources, type TestServer } from '../../helpers/test-server';
 import { hashTokenId } from '../../../src/sessions/session-store';
 
-const ONCE = 'An operation may select login, register, refresh, changePassword or clientToken only once';
+const ONCE = 'An operation may select login, register, refresh, changePassword, clientToken or signInWithIdToken only once';
 
 let server: TestServer;
 let hasher: CountingHasher;
