@@ -7,7 +7,6 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import cookieParser from 'cookie-parser';
-import type { Redis } from 'ioredis';
 import cors from 'cors';
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
@@ -40,6 +39,15 @@ import { MailFactorNotifier } from './mfa/factor-notice';
 import type { Database } from './infra/database';
 import { healthRouter } from './infra/health';
 import { listenOn } from './infra/listener';
+import type { RedisClient } from './infra/redis';
+import { graphqlMetricsPlugin } from './observability/graphql-metrics.plugin';
+import { MeteredAuditLog } from './observability/metered-audit-log';
+import { meteredRateLimits } from './observability/metered-rate-limits';
+import { Metrics } from './observability/metrics';
+import { requestLog } from './observability/request-log';
+import { currentTraceId } from './observability/trace-context';
+import { requestLogPlugin } from './observability/request-log.plugin';
+import { createMetricsListener, type MetricsListener } from './observability/metrics.server';
 import { createOidc } from './oidc/oidc.module';
 import { createMail, type MailModule } from './mail/mail.module';
 import { createRecovery } from './recovery/recovery.module';
@@ -57,7 +65,7 @@ export interface AppDeps {
   sessions: SessionStore;
   rateLimits: RateLimits;
   /** The Redis behind the session store, for machine-client state; absent in dev mode (memory). */
-  redis?: Redis;
+  redis?: RedisClient;
   keys: TokenKeys;
   logger: Logger;
   clock?: Clock;
@@ -81,7 +89,9 @@ export interface App {
   readonly coprocessor: CoprocessorListener | undefined;
   /** Mail delivery: its worker runs from createApp until close. */
   readonly mail: MailModule;
-  /** Stops accepting requests (both listeners) and waits for in-flight ones and mail; the stores are the caller's to close. */
+  /** The metrics listener, when METRICS_PORT is set; the caller starts it. */
+  readonly metrics: MetricsListener | undefined;
+  /** Stops accepting requests (all listeners) and waits for in-flight ones and mail; the stores are the caller's to close. */
   close(): Promise<void>;
 }
 
@@ -95,7 +105,17 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   const cache = deps.userChanges && config.userCache.ttl.seconds > 0 ? new CachedUserRepository(stored, deps.userChanges, config.userCache) : undefined;
   const users = cache ?? stored;
   const userAdmin = new PrismaUserAdminRepository(deps.database.prisma);
-  const audit = new PrismaAuditLog(deps.database.prisma, deps.logger);
+  // Metrics only when they are served: otherwise nothing is counted (SPEC §13: off when unset).
+  const metrics =
+    config.metrics.port === undefined
+      ? undefined
+      : new Metrics({
+          dependencies: { postgres: () => deps.database.ping(), redis: () => deps.sessions.ping() },
+          mailQueueDepth: () => mail.queue.depth(), // read at scrape time, once createApp has returned
+        });
+  const storedAudit = new PrismaAuditLog(deps.database.prisma, deps.logger);
+  const audit = metrics ? new MeteredAuditLog(storedAudit, metrics) : storedAudit;
+  const rateLimits = metrics ? meteredRateLimits(deps.rateLimits, metrics) : deps.rateLimits;
   // Mail and account recovery (SPEC §10): a durable queue in PostgreSQL, a worker in every instance.
   const mail = createMail(config.mail, { database: deps.database, refreshKey: deps.keys.refresh, logger: deps.logger, audit });
   const recovery = createRecovery(deps.database.pool, mail.queue, {
@@ -103,7 +123,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     invalidate: async (userId) => cache?.invalidate(userId),
     sessions: deps.sessions,
     hasher,
-    limits: deps.rateLimits,
+    limits: rateLimits,
     audit,
     logger: deps.logger,
     settings: config.recovery,
@@ -113,7 +133,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   // SPEC §11. Its sign-ins end in AuthService.signIn; a change of factors is told to the user by mail.
   const mfa = createMfa({
     config, prisma: deps.database.prisma, redis: deps.redis, keys: deps.keys, users, hasher, sessions: deps.sessions,
-    limits: deps.rateLimits, clock, logger: deps.logger, audit, signIn: (user, client, method) => auth.signIn(user, client, method),
+    limits: rateLimits, clock, logger: deps.logger, audit, signIn: (user, client, method) => auth.signIn(user, client, method),
     notifier: new MailFactorNotifier(deps.database.pool, mail.queue),
   });
   const auth = new AuthService({
@@ -121,11 +141,12 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     audit,
     sessions: deps.sessions,
     hasher,
-    limits: deps.rateLimits,
+    limits: rateLimits,
     secondFactor: mfa.login,
     tokens,
     clock,
     logger: deps.logger,
+    onRefresh: metrics && ((outcome) => metrics.refresh(outcome)),
     settings: { refreshTokenTtl: config.jwt.refreshTokenTtl, ...config.sessions },
     verification: recovery.verification,
   });
@@ -136,7 +157,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     clients: clientRepository,
     state: clientState,
     tokens,
-    limits: deps.rateLimits, // like logins (SPEC §8), the client id standing for the account
+    limits: rateLimits, // like logins (SPEC §8), the client id standing for the account
     tokenTtl: config.clients.tokenTtl,
     clock,
     audit,
@@ -149,7 +170,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   };
   const oidc = createOidc({
     config, prisma: deps.database.prisma, redis: deps.redis, users, auth, sessionUsers: callers.users,
-    limits: deps.rateLimits, audit, logger: deps.logger, ...deps.oidc,
+    limits: rateLimits, audit, logger: deps.logger, ...deps.oidc,
   });
   const expressApp = express();
   const server = http.createServer(expressApp);
@@ -158,8 +179,8 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     auth,
     sessions: new SessionService({ sessions: deps.sessions, settings: config.jwt, audit }),
     admin: new AdminService({ users: cache ? new InvalidatingUserAdminRepository(userAdmin, cache) : userAdmin, sessions: deps.sessions, audit }),
-    passwords: new PasswordChangeService({ users, sessions: deps.sessions, hasher, limits: deps.rateLimits, audit, notices: recovery.reset }),
-    audit: new AuditService(audit),
+    passwords: new PasswordChangeService({ users, sessions: deps.sessions, hasher, limits: rateLimits, audit, notices: recovery.reset }),
+    audit: new AuditService(storedAudit),
     clientAdmin: new ClientAdminService({ clients: clientRepository, state: clientState, tokenTtl: config.clients.tokenTtl, audit }),
     clientCredentials,
     oidc,
@@ -182,6 +203,8 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: server }),
       retryAfterPlugin(),
+      requestLogPlugin(),
+      ...(metrics ? [graphqlMetricsPlugin(metrics)] : []),
       ...limits.plugins,
       config.env === 'production'
         ? ApolloServerPluginLandingPageDisabled()
@@ -193,6 +216,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
 
   expressApp.disable('x-powered-by');
   expressApp.set('trust proxy', config.http.trustProxy);
+  expressApp.use(requestLog(deps.logger, currentTraceId));
   expressApp.use(healthRouter({ postgres: () => deps.database.ping(), redis: () => deps.sessions.ping() }));
   expressApp.use(wellKnownRouter({ keys: deps.keys, issuer: config.jwt.issuer, publicUrl: config.http.publicUrl }));
   expressApp.use(oauthTokenRouter(clientCredentials, deps.logger));
@@ -218,14 +242,17 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
       ? undefined
       : createCoprocessorListener({ port: config.coprocessor.port, host: config.coprocessor.host }, { ...callers, bodyLimitBytes: config.http.bodyLimitBytes, logger: deps.logger });
 
+  const metricsListener = metrics && config.metrics.port !== undefined ? createMetricsListener({ port: config.metrics.port, host: config.metrics.host }, metrics) : undefined;
+
   return {
     server,
     coprocessor,
     mail,
+    metrics: metricsListener,
     listen: async (port = config.port, host = config.host) => `${await listenOn(server, port, host)}/graphql`,
     close: async () => {
       oidc.close();
-      await Promise.all([apollo.stop(), coprocessor?.close()]);
+      await Promise.all([apollo.stop(), coprocessor?.close(), metricsListener?.close()]);
       await mail.stop();
       await audit.flush(); // the stores close after this: let the last audit writes land
     },

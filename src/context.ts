@@ -7,6 +7,7 @@ import { accessTokenFrom, AuthCookies, refreshTokenFrom } from './auth/cookies';
 import type { Viewer } from './auth/viewer';
 import type { ServiceClientPrincipal } from './clients/client-authenticator';
 import type { Config } from './config/config';
+import { requestLogEntry, type RequestLogEntry } from './observability/request-log';
 
 export interface Context {
   viewer: Viewer | null;
@@ -18,6 +19,8 @@ export interface Context {
   cookies: AuthCookies;
   /** Set when this request logged someone in: in an AuthPayload the authenticated user is the viewer. */
   signedInUserId?: string;
+  /** This request's log line, for the operation and viewer (observability/request-log.ts). */
+  requestLog?: RequestLogEntry;
 }
 
 export function createContextBuilder(deps: CallerDeps & { cookieSettings: Config['cookies']; logger: Logger }) {
@@ -32,6 +35,7 @@ export function createContextBuilder(deps: CallerDeps & { cookieSettings: Config
       client: { ip: req.ip ?? req.socket.remoteAddress ?? '', userAgent: req.get('user-agent') ?? '' },
       refreshCookie: refreshTokenFrom(cookies),
       cookies: new AuthCookies(res, deps.cookieSettings),
+      requestLog: requestLogEntry(req),
     };
   };
 }

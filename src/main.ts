@@ -1,6 +1,8 @@
 // Process entry: loadConfig → stores → migrations → createApp → listen; graceful shutdown on signals.
 // First, before any dependency loads: an unsupported Node.js stops here with one line.
 import './infra/node-version';
+// Tracing first: its instrumentations must hook http, express, graphql, ioredis and pg before they load.
+import './observability/tracing';
 import 'reflect-metadata';
 import dotenv from 'dotenv';
 import { createApp } from './app';
@@ -10,8 +12,7 @@ import { openDatabase } from './infra/database';
 import { loadOrCreateDevKeys } from './infra/dev-keys';
 import { createLogger } from './infra/logger';
 import { migrateDatabase } from './infra/migrate';
-import { createRedis, waitForRedis } from './infra/redis';
-import type { Redis } from 'ioredis';
+import { openRedis, waitForRedis, type RedisClient } from './infra/redis';
 import { MemorySessionStore } from './sessions/memory-session-store';
 import { RedisSessionStore } from './sessions/redis-session-store';
 import type { SessionStore } from './sessions/session-store';
@@ -43,8 +44,9 @@ async function main(): Promise<void> {
   const app = await createApp(config, { database, sessions, rateLimits, redis, keys, logger, userChanges });
   const url = await app.listen();
   const coprocessor = await app.coprocessor?.listen();
+  const metrics = await app.metrics?.listen();
   logger.info(
-    { url, coprocessor: coprocessor ?? 'off', database: database.kind, sessions: config.redisUrl ? 'redis' : 'memory' },
+    { url, coprocessor: coprocessor ?? 'off', metrics: metrics ?? 'off', tracing: config.tracing.endpoint ?? 'off', database: database.kind, sessions: config.redisClusterNodes ? 'redis cluster' : config.redisUrl ? 'redis' : 'memory' },
     `Portcullis ready at ${url}${coprocessor ? `, coprocessor at ${coprocessor}` : ''}`,
   );
 
@@ -68,15 +70,15 @@ async function openRedisStores(
   config: Config,
   keys: TokenKeys,
   logger: Logger,
-): Promise<{ sessions: SessionStore; rateLimits: RateLimits; redis?: Redis; userChanges: UserChangeFeed }> {
-  if (!config.redisUrl) {
+): Promise<{ sessions: SessionStore; rateLimits: RateLimits; redis?: RedisClient; userChanges: UserChangeFeed }> {
+  const redis = openRedis(config, logger);
+  if (!redis) {
     return {
       sessions: new MemorySessionStore(),
       rateLimits: createRateLimits(config.rateLimits, { kind: 'memory' }, keys, logger),
       userChanges: new LocalUserChangeFeed(),
     };
   }
-  const redis: Redis = createRedis(config.redisUrl, logger);
   if (!(await waitForRedis(redis, 5_000))) {
     logger.error('Redis is not reachable yet: requests that need it answer SERVICE_UNAVAILABLE until it is');
   }
@@ -110,7 +112,7 @@ async function retry<T>(task: () => Promise<T>, what: string, logger: Logger): P
 function warnAboutDevMode(config: Config, logger: Logger): void {
   const embedded = [
     !config.databaseUrl && `embedded PostgreSQL (PGlite) under ${config.dataDir}/pglite`,
-    !config.redisUrl && 'in-process session store',
+    !config.redisUrl && !config.redisClusterNodes && 'in-process session store',
     !config.jwt.keys && `generated dev keys under ${config.dataDir}`,
     !config.dataEncryption.keys && `a generated data encryption key under ${config.dataDir}`,
   ].filter(Boolean);

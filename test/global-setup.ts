@@ -1,20 +1,27 @@
 // Finds the real PostgreSQL and Redis (TEST_DATABASE_URL, TEST_REDIS_URL, else the standard local
 // ports), prints which backends the run uses, and prepares a migrated template database.
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import pg from 'pg';
 import { migrate } from '../src/infra/migrate';
 import { adminQuery, withDatabase } from './helpers/backends';
 
 const DEFAULT_DATABASE_URL = 'postgresql://postgres@127.0.0.1:5432/postgres';
 const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+/** Where `npm run cluster:up` (scripts/redis-cluster.sh) puts the local Redis Cluster. */
+const DEFAULT_CLUSTER_NODES = '127.0.0.1:7100,127.0.0.1:7101,127.0.0.1:7102,127.0.0.1:7103,127.0.0.1:7104,127.0.0.1:7105';
 
 export default async function globalSetup(): Promise<void> {
   const databaseUrl = process.env.TEST_DATABASE_URL || DEFAULT_DATABASE_URL;
   const redisUrl = process.env.TEST_REDIS_URL || DEFAULT_REDIS_URL;
-  const [postgresUp, redisUp] = await Promise.all([postgresAnswers(databaseUrl), redisAnswers(redisUrl)]);
+  const clusterNodes = process.env.TEST_REDIS_CLUSTER_NODES || DEFAULT_CLUSTER_NODES;
+  const [postgresUp, redisUp, clusterUp] = await Promise.all([postgresAnswers(databaseUrl), redisAnswers(redisUrl), clusterAnswers(clusterNodes)]);
 
-  if (process.env.CI === 'true' && (!postgresUp || !redisUp)) {
-    const missing = [!postgresUp && `PostgreSQL at ${redact(databaseUrl)}`, !redisUp && `Redis at ${redisUrl}`].filter(Boolean);
+  if (process.env.CI === 'true' && (!postgresUp || !redisUp || !clusterUp)) {
+    const missing = [
+      !postgresUp && `PostgreSQL at ${redact(databaseUrl)}`,
+      !redisUp && `Redis at ${redisUrl}`,
+      !clusterUp && `a Redis Cluster at ${clusterNodes} (npm run cluster:up)`,
+    ].filter(Boolean);
     throw new Error(`CI=true requires the real backends, but these do not answer: ${missing.join(', ')}`);
   }
 
@@ -33,10 +40,12 @@ export default async function globalSetup(): Promise<void> {
   process.env.PORTCULLIS_TEST_ADMIN_PG = postgresUp ? databaseUrl : '';
   process.env.PORTCULLIS_TEST_PG = postgresUp ? databaseUrl : '';
   process.env.PORTCULLIS_TEST_REDIS = redisUp ? redisUrl : '';
+  process.env.PORTCULLIS_TEST_REDIS_CLUSTER = clusterUp ? clusterNodes : '';
 
   console.log(
     `\nPortcullis tests — PostgreSQL: ${postgresUp ? `real (${redact(databaseUrl)})` : 'embedded PGlite'}; ` +
-      `Redis: ${redisUp ? `real (${redisUrl})` : 'in-process session store'}\n`,
+      `Redis: ${redisUp ? `real (${redisUrl})` : 'in-process session store'}; ` +
+      `Redis Cluster: ${clusterUp ? `real (${clusterNodes})` : 'not running, its tests skip (npm run cluster:up)'}\n`,
   );
 }
 
@@ -63,6 +72,22 @@ async function redisAnswers(url: string): Promise<boolean> {
     return false;
   } finally {
     redis.disconnect();
+  }
+}
+
+async function clusterAnswers(nodes: string): Promise<boolean> {
+  const cluster = new Cluster(
+    nodes.split(',').map((node) => ({ host: node.split(':')[0]!, port: Number(node.split(':')[1]) })),
+    { lazyConnect: true, clusterRetryStrategy: () => null, redisOptions: { connectTimeout: 2_000, maxRetriesPerRequest: 0 } },
+  );
+  cluster.on('error', () => undefined);
+  try {
+    await cluster.connect();
+    return /cluster_state:ok/.test(await cluster.cluster('INFO'));
+  } catch {
+    return false;
+  } finally {
+    cluster.disconnect();
   }
 }
 

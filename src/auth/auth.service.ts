@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { noAudit, type AuditLog, type AuthEventInput } from '../audit/audit-event';
 import type { Config } from '../config/config';
 import { EmailNotVerifiedError, ForbiddenError, INVALID_CREDENTIALS, RateLimitedError, UnauthenticatedError } from '../errors';
+import type { RefreshOutcome } from '../observability/metrics';
 import { hashTokenId, MAX_USER_AGENT_LENGTH, newSessionId, type SessionStore } from '../sessions/session-store';
 import type { UserRecord, UserRepository } from '../users/user';
 import { codePoints, isRegistrableEmail, normalizeEmail, parseRegisterInput, PASSWORD_MAX } from './auth.validation';
@@ -46,6 +47,8 @@ export interface AuthServiceDeps {
   audit?: AuditLog;
   /** Unset: a password is always enough. */
   secondFactor?: SecondFactorCheck;
+  /** Told how each refresh ended (the metrics' refreshes_total). */
+  onRefresh?: (outcome: RefreshOutcome) => void;
   settings: Pick<Config['jwt'], 'refreshTokenTtl'> & Pick<Config['sessions'], 'maxAge' | 'refreshReuseGrace'>;
   /** Email verification (SPEC §10, src/recovery): the mail on register and the gate of EMAIL_VERIFICATION=required. */
   verification?: EmailVerificationHooks;
@@ -165,9 +168,28 @@ export class AuthService {
   }
 
   async refresh(refreshToken: string | undefined, client: ClientInfo): Promise<AuthResult> {
-    const { tokens, sessions, users, clock, settings, logger } = this.deps;
+    const told = this.deps.onRefresh ?? (() => undefined);
     if (!refreshToken) throw new UnauthenticatedError('No refresh token');
-    await this.deps.limits.beginRefresh(client.ip);
+    await this.deps.limits.beginRefresh(client.ip).catch((error: unknown) => {
+      if (error instanceof RateLimitedError) told('rate_limited');
+      throw error;
+    });
+    try {
+      const result = await this.rotate(refreshToken, client);
+      told('rotated');
+      return result;
+    } catch (error) {
+      // Only refused refreshes count against the IP (SPEC §8): a NAT full of users refreshing is not an attack.
+      if (error instanceof UnauthenticatedError) {
+        told(error instanceof RefreshReusedError ? 'reused' : 'invalid');
+        await this.deps.limits.refreshFailed(client.ip);
+      }
+      throw error;
+    }
+  }
+
+  private async rotate(refreshToken: string, client: ClientInfo): Promise<AuthResult> {
+    const { tokens, sessions, users, clock, settings, logger } = this.deps;
     const claims = this.verifyRefreshToken(refreshToken);
     // The user is read before the rotation: if PostgreSQL fails here, the presented token stays current,
     // so the client can retry it after the outage instead of having it count as reuse.
@@ -191,7 +213,7 @@ export class AuthService {
     if (rotation.outcome === 'reused') {
       logger.warn({ userId: claims.sub, sessionId: claims.sid }, 'refresh token reuse detected: session revoked');
       this.event({ type: 'REFRESH_REUSE_DETECTED', outcome: 'FAILURE', userId: claims.sub, sessionId: claims.sid }, client);
-      throw new UnauthenticatedError('Refresh token was already used; the session has been revoked');
+      throw new RefreshReusedError();
     }
     if (rotation.outcome !== 'rotated') throw new UnauthenticatedError('Invalid or expired refresh token');
     this.event({ type: 'REFRESH', outcome: 'SUCCESS', userId: user.id, sessionId: claims.sid }, client);
@@ -309,4 +331,11 @@ export class AuthService {
 
 function bounded(client: ClientInfo): ClientInfo {
   return { ip: client.ip, userAgent: client.userAgent.slice(0, MAX_USER_AGENT_LENGTH) };
+}
+
+/** A rotated refresh token presented again (reuse detection): its session is revoked. */
+class RefreshReusedError extends UnauthenticatedError {
+  constructor() {
+    super('Refresh token was already used; the session has been revoked');
+  }
 }

@@ -1,5 +1,6 @@
 // Password hashing with argon2id (OWASP minimum m=19 MiB, t=2, p=1; parameters from config).
 import { randomBytes } from 'node:crypto';
+import { trace } from '@opentelemetry/api';
 import argon2 from 'argon2';
 import pLimit from 'p-limit';
 import type { Config } from '../config/config';
@@ -25,12 +26,12 @@ export class Argon2PasswordHasher implements PasswordHasher {
   }
 
   hash(password: string): Promise<string> {
-    return this.limit(() => argon2.hash(password, this.options));
+    return traced('password.hash', () => this.limit(() => argon2.hash(password, this.options)));
   }
 
   async verify(hash: string, password: string): Promise<boolean> {
     try {
-      return await this.limit(() => argon2.verify(hash, password));
+      return await traced('password.verify', () => this.limit(() => argon2.verify(hash, password)));
     } catch {
       return false; // a malformed stored hash never authenticates
     }
@@ -53,4 +54,17 @@ export class Argon2PasswordHasher implements PasswordHasher {
     this.dummyHash ??= this.hash(randomBytes(32).toString('base64url'));
     await this.verify(await this.dummyHash, password);
   }
+}
+
+const tracer = trace.getTracer('portcullis');
+
+/** A span around one hash or verify (waiting for a turn included), when tracing is on; nothing about the password. */
+function traced<T>(name: string, work: () => Promise<T>): Promise<T> {
+  return tracer.startActiveSpan(name, async (span) => {
+    try {
+      return await work();
+    } finally {
+      span.end();
+    }
+  });
 }

@@ -1,17 +1,16 @@
-// Abuse limits (SPEC §8): failed logins per account and per IP, registrations and refreshes per IP;
+// Abuse limits (SPEC §8): failed logins per account and per IP, registrations and failed refreshes per IP;
 // and (SPEC §10) password-reset requests per email and IP, mails per account, link-token attempts per IP.
 // Counting is rate-limiter-flexible's: atomic Lua in Redis (shared by every instance), or in process
 // for the embedded development mode. There is no insurance limiter: when Redis fails, the limit does
 // not silently go away, the request fails closed with SERVICE_UNAVAILABLE.
 import { createHmac, type KeyObject } from 'node:crypto';
 import { isIPv6 } from 'node:net';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Config } from '../config/config';
 import { deriveSubKey, type TokenKeys } from './keys';
 import { RateLimitedError } from '../errors';
-import { redisFailure } from '../infra/redis';
+import { redisFailure, type RedisClient } from '../infra/redis';
 
 export interface RateLimits {
   /**
@@ -25,8 +24,13 @@ export interface RateLimits {
   beginRegistration(ip: string): Promise<void>;
   /** A new account starts with no login failures, whatever was tried against its email before. */
   registered(email: string): Promise<void>;
-  /** Counts a refresh attempt from this IP; throws RateLimitedError over the limit. */
+  /**
+   * Throws RateLimitedError when this IP has used up its failed refreshes; counts nothing, so any number
+   * of successful refreshes (an office or a carrier's NAT) never reaches the limit.
+   */
   beginRefresh(ip: string): Promise<void>;
+  /** A refresh from this IP was refused (bad signature, unknown or revoked session, reuse): counts against it. */
+  refreshFailed(ip: string): Promise<void>;
   /**
    * Counts a sign-in with no password to guess per account — through an OpenID provider (a browser flow
    * started, an ID token presented) or with a passkey — against the per-IP login limit; throws
@@ -48,7 +52,7 @@ export interface RateLimits {
 }
 
 /** Where the counters live: Redis (production) or this process (embedded development mode). */
-export type LimiterStore = { kind: 'redis'; redis: Redis; keyPrefix: string } | { kind: 'memory' };
+export type LimiterStore = { kind: 'redis'; redis: RedisClient; keyPrefix: string } | { kind: 'memory' };
 
 /** How long the per-account lock-out history is remembered: the back-off restarts after a quiet day. */
 export const LOCKOUT_MEMORY_SECONDS = 24 * 60 * 60;
@@ -168,7 +172,13 @@ class FlexibleRateLimits implements RateLimits {
   }
 
   async beginRefresh(ip: string): Promise<void> {
-    await consume(this.limiters.refreshIp, ipKey(ip));
+    const { refreshIp } = this.limiters;
+    const failures = await guard(() => refreshIp.get(ipKey(ip)));
+    if (failures && failures.consumedPoints >= refreshIp.points) throw new RateLimitedError(secondsUntil(failures));
+  }
+
+  async refreshFailed(ip: string): Promise<void> {
+    await guard(() => this.limiters.refreshIp.penalty(ipKey(ip), 1));
   }
 
   async beginPasswordlessSignIn(ip: string): Promise<void> {

@@ -1,6 +1,5 @@
 // ClientStateStore on Redis (one key per client, hash-tagged by client id) and in memory (dev mode).
-import type { Redis } from 'ioredis';
-import { redisFailure } from '../infra/redis';
+import { redisFailure, type RedisClient } from '../infra/redis';
 import type { ClientStateStore } from './service-client';
 
 const DISABLED = 'disabled';
@@ -26,12 +25,12 @@ interface Scripts {
 }
 
 export class RedisClientStateStore implements ClientStateStore {
-  private readonly redis: Redis & Scripts;
+  private readonly redis: RedisClient & Scripts;
 
-  constructor(redis: Redis, private readonly keyPrefix: string) {
+  constructor(redis: RedisClient, private readonly keyPrefix: string) {
     redis.defineCommand('portcullisClientActivate', { numberOfKeys: 1, lua: ACTIVATE });
     redis.defineCommand('portcullisClientRotate', { numberOfKeys: 1, lua: ROTATE });
-    this.redis = redis as Redis & Scripts;
+    this.redis = redis as RedisClient & Scripts;
   }
 
   private key(clientId: string): string {

@@ -25,13 +25,19 @@ export interface Config {
   readonly host: string;
   /** Apollo Router's coprocessor, on a listener of its own; port unset: not served. */
   readonly coprocessor: { readonly port: number | undefined; readonly host: string };
+  /** Prometheus metrics, on a listener of their own; port unset: not served. */
+  readonly metrics: { readonly port: number | undefined; readonly host: string };
+  /** OpenTelemetry traces over OTLP/HTTP (started by observability/tracing.ts); endpoint unset: off. */
+  readonly tracing: { readonly endpoint: string | undefined; readonly protocol: 'http/protobuf' | 'http/json'; readonly serviceName: string };
   readonly logLevel: Env['LOG_LEVEL'];
   /** Where the embedded database and dev keys live. */
   readonly dataDir: string;
   /** Unset: embedded PGlite (development only). */
   readonly databaseUrl: string | undefined;
-  /** Unset: in-process session store (development only). */
+  /** One Redis node; unset (and no cluster): in-process session store (development only). */
   readonly redisUrl: string | undefined;
+  /** Seed nodes of a Redis Cluster (REDIS_CLUSTER_NODES), used instead of REDIS_URL. */
+  readonly redisClusterNodes: ReadonlyArray<{ readonly host: string; readonly port: number }> | undefined;
   readonly redisKeyPrefix: string;
   readonly jwt: {
     readonly algorithm: Algorithm;
@@ -159,14 +165,25 @@ export function loadConfig(rawEnv: RawEnv = process.env): Config {
 
   if (production) {
     if (!env.DATABASE_URL && valid('DATABASE_URL')) problems.push('DATABASE_URL is required in production (the embedded PostgreSQL is single-instance, for development)');
-    if (!env.REDIS_URL && valid('REDIS_URL')) problems.push('REDIS_URL is required in production (the in-process session store is single-instance, for development)');
+    if (!env.REDIS_URL && !env.REDIS_CLUSTER_NODES && valid('REDIS_URL', 'REDIS_CLUSTER_NODES')) {
+      problems.push('REDIS_URL is required in production, or REDIS_CLUSTER_NODES for a Redis Cluster (the in-process session store is single-instance, for development)');
+    }
     if (!keys && valid('JWT_ALGORITHM') && !problems.some((problem) => problem.startsWith('JWT_'))) {
       problems.push(`signing keys are required in production: set ${keyVariables(env.JWT_ALGORITHM)} (dev keys are for development)`);
     }
   }
+  if (env.REDIS_URL && env.REDIS_CLUSTER_NODES) {
+    problems.push('REDIS_URL and REDIS_CLUSTER_NODES are both set: set REDIS_URL for one Redis node, or REDIS_CLUSTER_NODES for a Redis Cluster, not both');
+  }
   const mfa = loadMfaSettings(env, { production, valid }, problems);
   if (env.COPROCESSOR_PORT !== undefined && env.COPROCESSOR_PORT !== 0 && env.COPROCESSOR_PORT === env.PORT && valid('PORT')) {
     problems.push('COPROCESSOR_PORT must differ from PORT: the coprocessor needs a listener the public cannot reach');
+  }
+  if (env.METRICS_PORT !== undefined && env.METRICS_PORT !== 0 && [env.PORT, env.COPROCESSOR_PORT].includes(env.METRICS_PORT) && valid('PORT', 'COPROCESSOR_PORT')) {
+    problems.push('METRICS_PORT must differ from PORT and COPROCESSOR_PORT: metrics are served on a listener of their own');
+  }
+  if (env.METRICS_PORT === undefined && rawEnv.METRICS_HOST?.trim() && valid('METRICS_PORT')) {
+    problems.push('METRICS_HOST is set but METRICS_PORT is not: set METRICS_PORT (like 9464) to serve metrics');
   }
   if (env.COPROCESSOR_PORT === undefined && rawEnv.COPROCESSOR_HOST?.trim() && valid('COPROCESSOR_PORT')) {
     problems.push('COPROCESSOR_HOST is set but COPROCESSOR_PORT is not: set COPROCESSOR_PORT (like 4001) to serve the coprocessor');
@@ -206,10 +223,13 @@ export function loadConfig(rawEnv: RawEnv = process.env): Config {
     port: env.PORT,
     host: env.HOST,
     coprocessor: { port: env.COPROCESSOR_PORT, host: env.COPROCESSOR_HOST },
+    metrics: { port: env.METRICS_PORT, host: env.METRICS_HOST },
+    tracing: { endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT, protocol: env.OTEL_EXPORTER_OTLP_PROTOCOL, serviceName: env.OTEL_SERVICE_NAME },
     logLevel: env.LOG_LEVEL,
     dataDir: env.DATA_DIR,
     databaseUrl: env.DATABASE_URL,
     redisUrl: env.REDIS_URL,
+    redisClusterNodes: env.REDIS_CLUSTER_NODES,
     redisKeyPrefix: env.REDIS_KEY_PREFIX,
     jwt: {
       algorithm: env.JWT_ALGORITHM,

@@ -81,6 +81,24 @@ const url = (protocols: string[]) =>
     return z.NEVER;
   });
 
+/** `host:port,host:port,…`: the seed nodes of a Redis Cluster (any few of its nodes; the rest are discovered). */
+const hostPorts = optionalText.transform((value, ctx) => {
+  if (value === undefined) return undefined;
+  const nodes: Array<{ host: string; port: number }> = [];
+  for (const entry of value.split(',').map((item) => item.trim()).filter(Boolean)) {
+    const match = /^(\[[0-9a-fA-F:.]+\]|[^\s:/[\]]+):(\d{1,5})$/.exec(entry);
+    const port = Number(match?.[2]);
+    if (!match || port < 1 || port > 65535) {
+      ctx.addIssue({ code: 'custom', message: `"${entry}" is not host:port (like 10.0.0.5:6379,10.0.0.6:6379)` });
+      return z.NEVER;
+    }
+    nodes.push({ host: match[1]!.replace(/^\[|\]$/g, ''), port });
+  }
+  if (nodes.length > 0) return nodes;
+  ctx.addIssue({ code: 'custom', message: 'must list at least one host:port' });
+  return z.NEVER;
+});
+
 const origins = optionalText.transform((value, ctx) => {
   const list = (value ?? '').split(',').map((origin) => origin.trim()).filter(Boolean);
   for (const origin of list) {
@@ -132,10 +150,19 @@ export const envSchema = z.object({
   // Apollo Router's coprocessor on its own listener; unset: not served at all.
   COPROCESSOR_PORT: optionalInteger(0, 65535),
   COPROCESSOR_HOST: optionalText.transform((value) => value ?? '127.0.0.1'),
+  // Prometheus metrics (GET /metrics) on their own listener; unset: not served at all.
+  METRICS_PORT: optionalInteger(0, 65535),
+  METRICS_HOST: optionalText.transform((value) => value ?? '127.0.0.1'),
+  // OpenTelemetry tracing (read by the SDK itself at start-up, see observability/tracing.ts; checked here).
+  OTEL_EXPORTER_OTLP_ENDPOINT: url(['http:', 'https:']),
+  OTEL_EXPORTER_OTLP_PROTOCOL: oneOf(['http/protobuf', 'http/json'], 'http/protobuf'),
+  OTEL_SERVICE_NAME: optionalText.transform((value) => value ?? 'portcullis'),
   LOG_LEVEL: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
   DATA_DIR: optionalText.transform((value) => value ?? '.data'),
   DATABASE_URL: url(['postgres:', 'postgresql:']),
   REDIS_URL: url(['redis:', 'rediss:']),
+  // A Redis Cluster instead of one node (REDIS_URL): host:port of some of its nodes.
+  REDIS_CLUSTER_NODES: hostPorts,
   REDIS_KEY_PREFIX: optionalText
     .transform((value) => value ?? 'portcullis:')
     .refine((value) => !/[{}\s]/.test(value), 'must not contain braces or spaces (they are Redis Cluster hash tags)'),

@@ -6,6 +6,7 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { PrismaClient } from '../generated/prisma/client';
 import { ServiceUnavailableError } from '../errors';
+import { trackConnectionFailures } from './database-errors';
 
 // Together under SPEC's 2 s: a dead or frozen PostgreSQL answers SERVICE_UNAVAILABLE in time.
 const CONNECT_TIMEOUT_MS = 1_000;
@@ -41,6 +42,7 @@ function createPool(connectionString: string, max: number): pg.Pool {
   });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', () => {});
+  trackConnectionFailures(pool);
   return pool;
 }
 

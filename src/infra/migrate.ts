@@ -58,13 +58,29 @@ export async function migrateDatabase(connectionString: string): Promise<string[
   }
 }
 
-/** Applies pending migrations in order, each in its own transaction; returns the names applied. */
+/**
+ * Applies pending migrations in order, each in its own transaction; returns the names applied. Every
+ * transaction takes the advisory lock for itself (pg_advisory_xact_lock, released at COMMIT/ROLLBACK)
+ * and reads what is applied under it, so nothing depends on a session: it runs as well through a
+ * transaction-mode pooler (PgBouncer), where a session lock would land on one server connection and its
+ * unlock on another.
+ */
 export async function migrate(pool: pg.Pool, migrations = readMigrations()): Promise<string[]> {
   const client = await pool.connect();
   const applied: string[] = [];
-  try {
-    await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
-    await client.query(CREATE_MIGRATIONS_TABLE);
+  const locked = async <T>(work: () => Promise<T>): Promise<T> => {
+    await client.query('BEGIN');
+    try {
+      await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
+      const result = await work();
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  };
+  const recorded = async () => {
     const { rows } = await client.query<{ migration_name: string; checksum: string; finished_at: Date | null }>(
       'SELECT migration_name, checksum, finished_at FROM "_prisma_migrations" WHERE rolled_back_at IS NULL',
     );
@@ -74,32 +90,39 @@ export async function migrate(pool: pg.Pool, migrations = readMigrations()): Pro
     if (failed) {
       throw new Error(`migration ${failed.migration_name} failed earlier: resolve it with \`prisma migrate resolve\` before starting`);
     }
-    const done = new Map(rows.map((row) => [row.migration_name, row.checksum]));
+    return new Map(rows.map((row) => [row.migration_name, row.checksum]));
+  };
+  try {
+    const done = await locked(async () => {
+      await client.query(CREATE_MIGRATIONS_TABLE);
+      return recorded();
+    });
     for (const migration of migrations) {
-      const recorded = done.get(migration.name);
-      if (recorded !== undefined) {
-        if (recorded !== migration.checksum) {
+      const checksum = done.get(migration.name);
+      if (checksum !== undefined) {
+        if (checksum !== migration.checksum) {
           throw new Error(`migration ${migration.name} was edited after it was applied (checksum differs)`);
         }
         continue;
       }
-      await client.query('BEGIN');
-      try {
-        await client.query(migration.sql);
+      const ran = await locked(async () => {
+        // Another instance may have applied it while we waited for the lock.
+        if ((await recorded()).has(migration.name)) return false;
+        try {
+          await client.query(migration.sql);
+        } catch (error) {
+          throw new Error(`migration ${migration.name} failed: ${(error as Error).message}`, { cause: error });
+        }
         await client.query(
           `INSERT INTO "_prisma_migrations" (id, checksum, migration_name, started_at, finished_at, applied_steps_count)
            VALUES ($1, $2, $3, now(), now(), 1)`,
           [randomUUID(), migration.checksum, migration.name],
         );
-        await client.query('COMMIT');
-      } catch (error) {
-        await client.query('ROLLBACK');
-        throw new Error(`migration ${migration.name} failed: ${(error as Error).message}`, { cause: error });
-      }
-      applied.push(migration.name);
+        return true;
+      });
+      if (ran) applied.push(migration.name);
     }
   } finally {
-    await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
     client.release();
   }
   return applied;

@@ -96,6 +96,12 @@ export class PgBossMailQueue implements MailQueue {
     );
   }
 
+  /** Mails not yet delivered: waiting (retries included) or being sent, as pg-boss last counted them. */
+  async depth(): Promise<number> {
+    const queue = await this.boss.getQueue(MAIL_QUEUE);
+    return queue ? queue.queuedCount + queue.activeCount : 0;
+  }
+
   /** Looks for mail now rather than at the next poll (after this instance queued some). */
   wake(): void {
     if (this.workerId) this.boss.notifyWorker(this.workerId);

@@ -1,5 +1,5 @@
 // Wires the second factor and passkeys (SPEC §11) from the app's parts: createApp calls this once.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../infra/redis';
 import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/audit-event';
 import type { AuthResult, ClientInfo } from '../auth/auth.service';
@@ -27,7 +27,7 @@ export interface MfaParts {
   config: Config;
   prisma: PrismaClient;
   /** Absent in dev mode: challenges and mfaToken state then live in process. */
-  redis: Redis | undefined;
+  redis: RedisClient | undefined;
   keys: TokenKeys;
   users: UserRepository;
   hasher: PasswordHasher;

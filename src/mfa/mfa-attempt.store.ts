@@ -1,8 +1,7 @@
 // What is known about each mfaToken in flight, by its jti: how many wrong codes it has seen, and whether
 // it has been used. On Redis (shared by every instance, atomic scripts) or in process (dev mode); both
 // pass test/integration/mfa-stores.contract.test.ts.
-import type { Redis } from 'ioredis';
-import { redisFailure } from '../infra/redis';
+import { redisFailure, type RedisClient } from '../infra/redis';
 
 export interface MfaAttemptStore {
   /** True while the token is neither used nor out of attempts. */
@@ -37,15 +36,15 @@ interface Scripts {
 }
 
 export class RedisMfaAttemptStore implements MfaAttemptStore {
-  private readonly redis: Redis & Scripts;
+  private readonly redis: RedisClient & Scripts;
 
   constructor(
-    redis: Redis,
+    redis: RedisClient,
     private readonly keyPrefix: string,
   ) {
     redis.defineCommand('portcullisMfaFail', { numberOfKeys: 1, lua: FAIL });
     redis.defineCommand('portcullisMfaConsume', { numberOfKeys: 1, lua: CONSUME });
-    this.redis = redis as Redis & Scripts;
+    this.redis = redis as RedisClient & Scripts;
   }
 
   async isLive(jti: string, maxFailures: number): Promise<boolean> {

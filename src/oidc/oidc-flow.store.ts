@@ -2,8 +2,7 @@
 // return address, under the state, for 10 minutes and single-use. Redis (shared by every instance), or
 // in process in the embedded dev mode. The contract test runs both: test/integration/oidc-flow-store.contract.test.ts.
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
-import { redisFailure } from '../infra/redis';
+import { redisFailure, type RedisClient } from '../infra/redis';
 
 export interface OidcFlow {
   provider: string;
@@ -26,7 +25,7 @@ const digest = (state: string): string => createHash('sha256').update(state).dig
 
 export class RedisOidcFlowStore implements OidcFlowStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keyPrefix: string,
   ) {}
 

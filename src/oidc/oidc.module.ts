@@ -1,5 +1,4 @@
 // Wires sign-in with OpenID providers (SPEC §12) from the app's parts, so createApp needs a few lines.
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/audit-event';
 import type { AuthService } from '../auth/auth.service';
@@ -14,12 +13,13 @@ import { MemoryOidcFlowStore, RedisOidcFlowStore } from './oidc-flow.store';
 import { OidcProviderRegistry } from './oidc-provider.registry';
 import { OidcSignInService } from './oidc-sign-in.service';
 import { oidcRouter } from './oidc.router';
+import type { RedisClient } from '../infra/redis';
 
 export interface OidcModuleDeps {
   config: Config;
   prisma: PrismaClient;
   /** Flows live in Redis when there is one (every instance sees them), else in this process (dev mode). */
-  redis: Redis | undefined;
+  redis: RedisClient | undefined;
   users: UserRepository;
   auth: AuthService;
   sessionUsers: SessionAuthenticator;

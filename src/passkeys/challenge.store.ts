@@ -1,8 +1,7 @@
 // WebAuthn challenges (SPEC §11): single-use, 5 minutes. On Redis (GETDEL: one taker across every
 // instance) or in process (dev mode); both pass test/integration/mfa-stores.contract.test.ts.
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
-import { redisFailure } from '../infra/redis';
+import { redisFailure, type RedisClient } from '../infra/redis';
 
 /** What a challenge was made for: a viewer's new passkey, or a sign-in (by anyone). */
 export type ChallengePurpose = { kind: 'registration'; userId: string } | { kind: 'authentication' };
@@ -18,7 +17,7 @@ const digest = (challenge: string): string => createHash('sha256').update(challe
 
 export class RedisChallengeStore implements ChallengeStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keyPrefix: string,
   ) {}
 

@@ -1,16 +1,21 @@
-// Sessions in Redis. Every key of one user shares the hash tag {userId}, so the Lua scripts below
-// touch a single slot and run unchanged on Redis Cluster.
-import type { Redis } from 'ioredis';
-import { redisFailure } from '../infra/redis';
+// Sessions in Redis. Every key of one user shares the hash tag {userId}, and every script names every
+// key it touches in KEYS (the session keys of a user's index are read first and passed in), so the
+// scripts touch a single slot and run unchanged on Redis Cluster.
+import { redisFailure, type RedisClient } from '../infra/redis';
 import type { Rotation, RotationResult, Session, SessionStore } from './session-store';
 
-// KEYS[1] session hash, KEYS[2] the user's session index. ARGV: sid, ttl, session key prefix,
-// then field/value pairs. Also drops index entries whose session has expired.
+/** A script that found a session in the index it was not given the key of answers this: read the index again. */
+const STALE_KEYS = -1;
+const MAX_ATTEMPTS = 5;
+
+// KEYS[1] session hash, KEYS[2] the user's session index, KEYS[3..] the keys of the sessions the index
+// held when read. ARGV: sid, ttl, session key prefix, then field/value pairs. Also drops index entries
+// whose session has expired (among those given: one created meanwhile is live anyway).
 const CREATE = `
 redis.call('HSET', KEYS[1], unpack(ARGV, 4))
 redis.call('EXPIRE', KEYS[1], ARGV[2])
-for _, sid in ipairs(redis.call('SMEMBERS', KEYS[2])) do
-  if redis.call('EXISTS', ARGV[3] .. sid) == 0 then redis.call('SREM', KEYS[2], sid) end
+for i = 3, #KEYS do
+  if redis.call('EXISTS', KEYS[i]) == 0 then redis.call('SREM', KEYS[2], string.sub(KEYS[i], #ARGV[3] + 1)) end
 end
 redis.call('SADD', KEYS[2], ARGV[1])
 if redis.call('TTL', KEYS[2]) < tonumber(ARGV[2]) then redis.call('EXPIRE', KEYS[2], ARGV[2]) end
@@ -44,11 +49,26 @@ redis.call('DEL', KEYS[1])
 redis.call('SREM', KEYS[2], ARGV[1])
 return 1`;
 
-// KEYS[1] index. ARGV: session key prefix (same hash tag), the session id to keep ('' for none).
-// Returns how many sessions were live and revoked.
+// Checks that KEYS[2..] name every session in the index KEYS[1] (ARGV[1] is the session key prefix,
+// ARGV[2] a session id that needs no key): a session created since the index was read has no key here.
+const ALL_DECLARED = `
+local declared = {}
+for i = 2, #KEYS do declared[KEYS[i]] = true end
+local sids = redis.call('SMEMBERS', KEYS[1])
+for _, sid in ipairs(sids) do
+  if sid ~= ARGV[2] and not declared[ARGV[1] .. sid] then return nil end
+end
+return sids`;
+
+// KEYS[1] index, KEYS[2..] its sessions' keys. ARGV: session key prefix, the session id to keep ('' for
+// none). Returns how many sessions were live and revoked, or ${STALE_KEYS} (nothing changed) if the index grew.
 const REVOKE_ALL = `
+local function members()${ALL_DECLARED}
+end
+local sids = members()
+if not sids then return ${STALE_KEYS} end
 local live = 0
-for _, sid in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+for _, sid in ipairs(sids) do
   if sid ~= ARGV[2] then
     live = live + redis.call('DEL', ARGV[1] .. sid)
     redis.call('SREM', KEYS[1], sid)
@@ -57,10 +77,15 @@ end
 if ARGV[2] == '' then redis.call('DEL', KEYS[1]) end
 return live`;
 
-// KEYS[1] index. ARGV: session key prefix, user id. Read-only: sid, HGETALL pairs of each live session.
+// KEYS[1] index, KEYS[2..] its sessions' keys. ARGV: session key prefix. Read-only: sid, HGETALL pairs
+// of each live session, or ${STALE_KEYS} if the index grew since it was read.
 const LIST = `
+local function members()${ALL_DECLARED}
+end
+local sids = members()
+if not sids then return ${STALE_KEYS} end
 local out = {}
-for _, sid in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+for _, sid in ipairs(sids) do
   local hash = redis.call('HGETALL', ARGV[1] .. sid)
   if #hash > 0 then
     out[#out + 1] = sid
@@ -69,24 +94,41 @@ for _, sid in ipairs(redis.call('SMEMBERS', KEYS[1])) do
 end
 return out`;
 
+/** Scripts with a variable number of keys take it first (ioredis defineCommand without numberOfKeys). */
 interface Scripts {
-  portcullisCreate(session: string, index: string, ...args: (string | number)[]): Promise<number>;
+  portcullisCreate(keyCount: number, ...keysThenArgs: (string | number)[]): Promise<number>;
   portcullisRotate(session: string, index: string, ...args: (string | number)[]): Promise<[string, number]>;
   portcullisRevoke(session: string, index: string, sid: string): Promise<number>;
-  portcullisRevokeAll(index: string, sessionPrefix: string, keep: string): Promise<number>;
-  portcullisList(index: string, sessionPrefix: string): Promise<(string | string[])[]>;
+  portcullisRevokeAll(keyCount: number, ...keysThenArgs: string[]): Promise<number>;
+  portcullisList(keyCount: number, ...keysThenArgs: string[]): Promise<number | (string | string[])[]>;
 }
 
 export class RedisSessionStore implements SessionStore {
-  private readonly redis: Redis & Scripts;
+  private readonly redis: RedisClient & Scripts;
 
-  constructor(redis: Redis, private readonly keyPrefix: string) {
-    redis.defineCommand('portcullisCreate', { numberOfKeys: 2, lua: CREATE });
+  constructor(redis: RedisClient, private readonly keyPrefix: string) {
+    redis.defineCommand('portcullisCreate', { lua: CREATE });
     redis.defineCommand('portcullisRotate', { numberOfKeys: 2, lua: ROTATE });
     redis.defineCommand('portcullisRevoke', { numberOfKeys: 2, lua: REVOKE });
-    redis.defineCommand('portcullisRevokeAll', { numberOfKeys: 1, lua: REVOKE_ALL });
-    redis.defineCommand('portcullisList', { numberOfKeys: 1, lua: LIST });
-    this.redis = redis as Redis & Scripts;
+    redis.defineCommand('portcullisRevokeAll', { lua: REVOKE_ALL });
+    redis.defineCommand('portcullisList', { lua: LIST });
+    this.redis = redis as RedisClient & Scripts;
+  }
+
+  /** The keys of the sessions a user's index holds now (for the scripts' KEYS). */
+  private async indexedKeys(userId: string): Promise<string[]> {
+    const sids = await this.redis.smembers(this.indexKey(userId));
+    return sids.map((sid) => this.sessionPrefix(userId) + sid);
+  }
+
+  /** Runs a script over the index's current keys, reading the index again while it keeps growing meanwhile. */
+  private async overIndex<T>(userId: string, script: (keys: string[]) => Promise<T | number>): Promise<T> {
+    for (let attempt = 1; ; attempt += 1) {
+      const keys = [this.indexKey(userId), ...(await this.indexedKeys(userId))];
+      const result = await script(keys);
+      if (result !== STALE_KEYS) return result as T;
+      if (attempt === MAX_ATTEMPTS) throw new Error(`the session index of one user kept changing over ${MAX_ATTEMPTS} reads`);
+    }
   }
 
   private sessionPrefix(userId: string): string {
@@ -108,16 +150,10 @@ export class RedisSessionStore implements SessionStore {
       ua: session.userAgent,
     };
     const prefix = this.sessionPrefix(session.userId);
-    await this.call(() =>
-      this.redis.portcullisCreate(
-        prefix + session.id,
-        this.indexKey(session.userId),
-        session.id,
-        ttlSeconds,
-        prefix,
-        ...Object.entries(fields).flat(),
-      ),
-    );
+    await this.call(async () => {
+      const keys = [prefix + session.id, this.indexKey(session.userId), ...(await this.indexedKeys(session.userId))];
+      return this.redis.portcullisCreate(keys.length, ...keys, session.id, ttlSeconds, prefix, ...Object.entries(fields).flat());
+    });
   }
 
   async ownerOf(sessionId: string, userId: string): Promise<string | null> {
@@ -130,7 +166,9 @@ export class RedisSessionStore implements SessionStore {
   }
 
   async listByUser(userId: string): Promise<Session[]> {
-    const flat = await this.call(() => this.redis.portcullisList(this.indexKey(userId), this.sessionPrefix(userId)));
+    const flat = await this.call(() =>
+      this.overIndex<(string | string[])[]>(userId, (keys) => this.redis.portcullisList(keys.length, ...keys, this.sessionPrefix(userId))),
+    );
     const sessions: Session[] = [];
     for (let index = 0; index + 1 < flat.length; index += 2) {
       const pairs = flat[index + 1] as string[];
@@ -172,7 +210,9 @@ export class RedisSessionStore implements SessionStore {
   }
 
   async revokeAll(userId: string, options: { except?: string } = {}): Promise<number> {
-    return this.call(() => this.redis.portcullisRevokeAll(this.indexKey(userId), this.sessionPrefix(userId), options.except ?? ''));
+    return this.call(() =>
+      this.overIndex<number>(userId, (keys) => this.redis.portcullisRevokeAll(keys.length, ...keys, this.sessionPrefix(userId), options.except ?? '')),
+    );
   }
 
   async ping(): Promise<void> {

@@ -8,6 +8,8 @@ import pg from 'pg';
 
 export const realPostgresUrl = (): string | undefined => process.env.PORTCULLIS_TEST_PG || undefined;
 export const realRedisUrl = (): string | undefined => process.env.PORTCULLIS_TEST_REDIS || undefined;
+/** The local Redis Cluster's nodes (`npm run cluster:up`), as REDIS_CLUSTER_NODES, when global-setup reached it. */
+export const realRedisClusterNodes = (): string | undefined => process.env.PORTCULLIS_TEST_REDIS_CLUSTER || undefined;
 export const templateDatabase = (): string => process.env.PORTCULLIS_TEST_TEMPLATE ?? '';
 
 export function withDatabase(url: string, database: string): string {

@@ -1,5 +1,5 @@
 // createTestServer(overrides): the real app on port 0, on this file's database and Redis prefix.
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { createApp, type App, type AppDeps } from '../../src/app';
 import type { PasswordHasher } from '../../src/auth/password';
 import { createRateLimits, type RateLimits } from '../../src/auth/rate-limit';
@@ -7,7 +7,7 @@ import type { Clock } from '../../src/auth/tokens';
 import { loadConfig, type Config, type TokenKeys } from '../../src/config/config';
 import { openDatabase, type Database } from '../../src/infra/database';
 import { migrate } from '../../src/infra/migrate';
-import { createRedis, waitForRedis } from '../../src/infra/redis';
+import { openRedis, waitForRedis } from '../../src/infra/redis';
 import { MemorySessionStore } from '../../src/sessions/memory-session-store';
 import { RedisSessionStore } from '../../src/sessions/redis-session-store';
 import type { SessionStore } from '../../src/sessions/session-store';
@@ -26,6 +26,8 @@ export interface TestServer extends GraphQLClient {
   origin: string;
   /** POST here for Apollo Router's coprocessor, when COPROCESSOR_PORT is set (0 in tests: a free port). */
   coprocessorUrl: string | undefined;
+  /** GET here for Prometheus metrics, when METRICS_PORT is set (0 in tests: a free port). */
+  metricsUrl: string | undefined;
   config: Config;
   keys: TokenKeys;
   database: Database;
@@ -47,12 +49,12 @@ export interface TestServerOptions {
   /** Put the session store behind something else (e.g. a TCP proxy we can cut). */
   redisUrl?: string;
   databaseUrl?: string;
+  /** Where the app logs (default: pino at LOG_LEVEL, silent in tests). */
+  logger?: Logger;
   /** A fixed port (e.g. one PUBLIC_URL names, for OpenID callbacks); default a free one. */
   port?: number;
   /** The network to OpenID providers and the first discovery retry delay (src/app.ts AppDeps.oidc). */
   oidc?: { fetch?: typeof fetch; firstRetryMs?: number };
-  /** Where the server's log lines go (default stdout), to read what it logged. */
-  logDestination?: pino.DestinationStream;
   /** Wraps the account-recovery store (e.g. a flawed one, to prove a measurement can fail). */
   wrapRecoveryStore?: AppDeps['wrapRecoveryStore'];
 }
@@ -83,15 +85,16 @@ export async function createTestServer(options: TestServerOptions = {}): Promise
   // get a port nothing listens on (the discard port), so their mails simply wait in the queue.
   if (env.NODE_ENV === 'production' && !env.SMTP_URL) env.SMTP_URL = 'smtp://127.0.0.1:9';
   if (options.redisUrl) env.REDIS_URL = options.redisUrl;
+  if (env.REDIS_CLUSTER_NODES) delete env.REDIS_URL; // a cluster instead of the single node
   if (options.databaseUrl) env.DATABASE_URL = options.databaseUrl;
   const config = loadConfig(env);
-  const logger = options.logDestination ? pino({ level: config.logLevel }, options.logDestination) : pino({ level: config.logLevel });
+  const logger = options.logger ?? pino({ level: config.logLevel });
 
   const database =
     options.shareWith && !config.databaseUrl ? options.shareWith.database : await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
   if (database !== options.shareWith?.database) await migrate(database.pool);
   // One Redis client for sessions and abuse counters, as main.ts does.
-  const redis = config.redisUrl ? createRedis(config.redisUrl, logger) : undefined;
+  const redis = openRedis(config, logger);
   if (redis) await waitForRedis(redis, 5_000); // as main.ts does: the first request should not race the connection
   const sessions: SessionStore = redis
     ? new RedisSessionStore(redis, config.redisKeyPrefix)
@@ -110,6 +113,7 @@ export async function createTestServer(options: TestServerOptions = {}): Promise
   });
   const url = await app.listen(options.port ?? 0, '127.0.0.1');
   const coprocessorUrl = await app.coprocessor?.listen(0);
+  const metricsUrl = await app.metrics?.listen(0);
   const client = graphqlClient(url);
 
   return {
@@ -117,6 +121,7 @@ export async function createTestServer(options: TestServerOptions = {}): Promise
     url,
     origin: new URL(url).origin,
     coprocessorUrl,
+    metricsUrl,
     config,
     keys,
     database,

@@ -2,7 +2,8 @@
 // Redis (when there is one) and MemorySessionStore: both must behave exactly alike.
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { createRedis, waitForRedis } from '../../src/infra/redis';
+import { createRedis, createRedisCluster, waitForRedis } from '../../src/infra/redis';
+import { realRedisClusterNodes } from '../helpers/backends';
 import { MemorySessionStore } from '../../src/sessions/memory-session-store';
 import { RedisSessionStore } from '../../src/sessions/redis-session-store';
 import { hashTokenId, newSessionId, type Rotation, type Session, type SessionStore } from '../../src/sessions/session-store';
@@ -270,6 +271,20 @@ export function sessionStoreContract(name: string, makeStore: () => Promise<Sess
       expect(await store.get(session.id, session.userId)).toBeNull();
     });
 
+    it('revokes every session a user had when revokeAll began, even with new sessions being created meanwhile', async () => {
+      const userId = newUserId();
+      const before = await Promise.all(Array.from({ length: 5 }, () => created({ userId })));
+      const during = Array.from({ length: 10 }, () => newSession({ userId }));
+
+      const [revoked] = await Promise.all([store.revokeAll(userId), ...during.map((session) => store.create(session, REFRESH_TTL))]);
+
+      expect(revoked).toBeGreaterThanOrEqual(5);
+      for (const session of before) expect(await store.get(session.id, userId)).toBeNull();
+      const listed = await store.listByUser(userId);
+      expect(listed.length).toBe(15 - revoked);
+      for (const session of listed) expect(during.map((one) => one.id)).toContain(session.id);
+    });
+
     it('lets exactly one of 20 concurrent rotations rotate; inside a grace window the rest answer grace and the winner keeps the session', async () => {
       const session = await created();
       const rotations = Array.from({ length: 20 }, () => rotationOf(session, { graceSeconds: 10 }));
@@ -285,6 +300,7 @@ export function sessionStoreContract(name: string, makeStore: () => Promise<Sess
 }
 
 const redisUrl = process.env.PORTCULLIS_TEST_REDIS;
+const clusterNodes = realRedisClusterNodes();
 const redisPrefix = `portcullis-test:contract-${randomBytes(6).toString('hex')}:`;
 
 async function connectedRedis(url: string): Promise<Redis> {
@@ -294,6 +310,17 @@ async function connectedRedis(url: string): Promise<Redis> {
 }
 
 sessionStoreContract('MemorySessionStore', async () => new MemorySessionStore());
+
+if (clusterNodes) {
+  // The third target: a real Redis Cluster (three masters, three replicas; `npm run cluster:up`).
+  sessionStoreContract('RedisSessionStore on Redis Cluster', async () => {
+    const cluster = createRedisCluster(clusterNodes.split(',').map((node) => ({ host: node.split(':')[0]!, port: Number(node.split(':')[1]) })));
+    if (!(await waitForRedis(cluster, 5_000))) throw new Error(`Redis Cluster at ${clusterNodes} did not answer`);
+    return new RedisSessionStore(cluster, redisPrefix);
+  });
+} else {
+  it.skip('RedisSessionStore on Redis Cluster (SessionStore contract): no cluster running, start one with npm run cluster:up', () => undefined);
+}
 
 if (redisUrl) {
   sessionStoreContract('RedisSessionStore', async () => new RedisSessionStore(await connectedRedis(redisUrl), redisPrefix));

@@ -397,6 +397,28 @@ describe('production', () => {
     expect(config.jwt.keys?.access.algorithm).toBe('HS256');
   });
 
+  it('takes a Redis Cluster from REDIS_CLUSTER_NODES instead of REDIS_URL in production', () => {
+    const { REDIS_URL: _single, ...rest } = PRODUCTION;
+    const config = loadConfig({ ...rest, REDIS_CLUSTER_NODES: ' 10.0.0.5:6379, redis-2.internal:7000,[::1]:7001 ' });
+
+    expect(config.redisUrl).toBeUndefined();
+    expect(config.redisClusterNodes).toEqual([
+      { host: '10.0.0.5', port: 6379 },
+      { host: 'redis-2.internal', port: 7000 },
+      { host: '::1', port: 7001 },
+    ]);
+  });
+
+  it('refuses REDIS_CLUSTER_NODES that are not host:port, and both REDIS_URL and REDIS_CLUSTER_NODES at once', () => {
+    expect(problemsOf({ ...PRODUCTION, REDIS_URL: '', REDIS_CLUSTER_NODES: '10.0.0.5:6379,redis://10.0.0.6:6379' })).toEqual([
+      expect.stringMatching(/^REDIS_CLUSTER_NODES "redis:\/\/10.0.0.6:6379" is not host:port \(like 10.0.0.5:6379,10.0.0.6:6379\)$/),
+    ]);
+    expect(problemsOf({ ...PRODUCTION, REDIS_URL: '', REDIS_CLUSTER_NODES: 'cache:99999' })).toEqual([expect.stringMatching(/^REDIS_CLUSTER_NODES "cache:99999" is not host:port/)]);
+    expect(problemsOf({ ...PRODUCTION, REDIS_CLUSTER_NODES: '10.0.0.5:6379' })).toEqual([
+      'REDIS_URL and REDIS_CLUSTER_NODES are both set: set REDIS_URL for one Redis node, or REDIS_CLUSTER_NODES for a Redis Cluster, not both',
+    ]);
+  });
+
   it('refuses store URLs with the wrong scheme', () => {
     const problems = problemsOf({ ...PRODUCTION, DATABASE_URL: 'mysql://db/portcullis', REDIS_URL: 'http://cache' });
 

@@ -14,6 +14,8 @@ const VERSION_TAG = /^v?\d+\.\d+(\.\d+)?([-.][\w.-]+)?$/;
 
 interface Service {
   image?: string;
+  profiles?: string[];
+  command?: string | string[];
   build?: string | { context?: string; dockerfile?: string };
   environment?: Record<string, string | number | boolean | null> | string[];
   healthcheck?: { test?: string | string[] };
@@ -90,8 +92,10 @@ function tagOf(image: string): string | undefined {
 const healthcheckText = (service: Service) => [service.healthcheck?.test ?? []].flat().join(' ');
 
 describe('docker-compose.yml', () => {
-  it('runs postgres, redis, mailpit and the service built from this repository', () => {
-    expect(Object.keys(services).sort()).toEqual(['mailpit', 'portcullis', 'postgres', 'redis']);
+  it('runs postgres, redis, mailpit and the service built from this repository, and Prometheus only in the metrics profile', () => {
+    const always = Object.keys(services).filter((name) => !services[name]!.profiles);
+    expect(always.sort()).toEqual(['mailpit', 'portcullis', 'postgres', 'redis']);
+    expect(services.prometheus?.profiles).toEqual(['metrics']);
     expect(appName).toBe('portcullis');
     const build = typeof app.build === 'string' ? { context: app.build } : app.build!;
     expect(path.resolve(ROOT, build.context ?? '.')).toBe(ROOT);
@@ -227,6 +231,28 @@ describe('docker-compose.yml', () => {
     expect(interpolatedEnvironment(app, { ...SAMPLE_SHELL, SMTP_URL: 'smtps://u:p@mail.example.com:465' }).SMTP_URL).toBe('smtps://u:p@mail.example.com:465');
   });
 
+  it('serves metrics on the compose network only, where the metrics profile\'s Prometheus scrapes them with the committed config', () => {
+    const environment = environmentOf(app);
+    const port = Number(environment.METRICS_PORT);
+    const published = (app.ports ?? []).map((mapping) =>
+      typeof mapping === 'object' ? Number(mapping.target) : Number(String(mapping).split('/')[0]!.split(':').pop()),
+    );
+    expect(port).toBeGreaterThan(0);
+    expect(environment.METRICS_HOST).toBe('0.0.0.0');
+    expect((app.expose ?? []).map(Number)).toContain(port);
+    expect(published).not.toContain(port);
+
+    const prometheus = services.prometheus!;
+    const mounts = (prometheus.volumes ?? []).map((volume) => (typeof volume === 'string' ? volume.split(':') : [volume.source, volume.target]));
+    const config = mounts.find(([, target]) => target === '/etc/prometheus/prometheus.yml');
+    expect(config?.[0]).toBe('./deploy/prometheus.yml');
+    const scrape = parse(read('deploy/prometheus.yml')) as { scrape_configs: Array<{ metrics_path?: string; static_configs: Array<{ targets: string[] }> }> };
+    expect(scrape.scrape_configs[0]!.metrics_path ?? '/metrics').toBe('/metrics');
+    expect(scrape.scrape_configs[0]!.static_configs[0]!.targets).toEqual([`${appName}:${port}`]);
+    // The UI and API have no authentication: on the host's loopback only.
+    expect(prometheus.ports).toEqual(['127.0.0.1:9090:9090']);
+  });
+
   it('is a valid production configuration once the shell provides the secrets', () => {
     const config = loadConfig(interpolatedEnvironment(app, SAMPLE_SHELL));
 
@@ -237,6 +263,7 @@ describe('docker-compose.yml', () => {
     expect(config.graphql.introspection).toBe(false);
     expect(config.coprocessor).toEqual({ port: 4001, host: '0.0.0.0' });
     expect(config.mail.smtpUrl).toBe('smtp://mailpit:1025');
+    expect(config.metrics).toEqual({ port: 9464, host: '0.0.0.0' });
   });
 });
 

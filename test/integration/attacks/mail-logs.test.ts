@@ -1,5 +1,6 @@
 // SPEC §10: no token or link is ever logged in production. The whole recovery flow runs at LOG_LEVEL=trace
 // in production mode, mails to a real SMTP server, one refused for good; no log line may hold a token.
+import pino from 'pino';
 import { newAccount } from '../../helpers/accounts';
 import { realPostgresUrl, realRedisUrl } from '../../helpers/backends';
 import type { Mailbox } from '../../helpers/mailbox';
@@ -19,7 +20,7 @@ afterAll(async () => {
 (realPostgresUrl() && realRedisUrl() ? it : it.skip)('logs no token or link in production, through every flow and a failed delivery', async () => {
   ({ server, mailbox } = await serverWithMailbox({
     env: { NODE_ENV: 'production', LOG_LEVEL: 'trace' },
-    logDestination: { write: (line: string) => void lines.push(line) },
+    logger: pino({ level: 'trace' }, { write: (line: string) => void lines.push(line) }),
   }));
   const account = await newAccount(server);
   const verify = await mailbox.waitFor(account.email);

@@ -2,7 +2,7 @@
 // flooding, against the per-IP limits (SPEC §8). Each server gets its own Redis prefix: fresh counters.
 import { CountingHasher } from '../../helpers/counting-hasher';
 import { userCount } from '../../helpers/effects';
-import { LOGIN, REFRESH, REGISTER, newUser, registerUser, type GraphQLResponse } from '../../helpers/graphql';
+import { LOGIN, LOGOUT, REFRESH, REGISTER, newUser, registerUser, type GraphQLResponse } from '../../helpers/graphql';
 import { newRedisPrefix } from '../../helpers/backends';
 import { decodeJwt } from '../../helpers/tokens';
 import { createTestServer, releaseTestResources, type TestServer } from '../../helpers/test-server';
@@ -111,23 +111,41 @@ describe('mass registration from one IP', () => {
 });
 
 describe('refresh flooding from one IP', () => {
-  it('refuses refreshes beyond RATE_LIMIT_REFRESH_PER_IP before touching the session, whose token stays current', async () => {
+  it('never limits successful refreshes, however many come from one IP (an office or a carrier NAT)', async () => {
     const server = await serverWith({ RATE_LIMIT_REFRESH_PER_IP: '3' });
-    let { refreshToken } = await registerUser(server);
-    for (let i = 0; i < 3; i += 1) {
-      const response = await server.gql(REFRESH, { refreshToken });
-      expect(response.errors).toBeUndefined();
-      refreshToken = response.data!.refresh.refreshToken;
+    const chains = await Promise.all([registerUser(server), registerUser(server), registerUser(server)]);
+    for (let round = 0; round < 5; round += 1) {
+      for (const chain of chains) {
+        const response = await server.gql(REFRESH, { refreshToken: chain.refreshToken });
+        expect(response.errors).toBeUndefined();
+        expect(response.data!.refresh.user.id).toBe(chain.user.id);
+        chain.refreshToken = response.data!.refresh.refreshToken;
+      }
     }
+  });
 
-    expectRateLimited(await server.gql(REFRESH, { refreshToken }), 'refresh');
+  it('refuses every refresh from an IP after RATE_LIMIT_REFRESH_PER_IP failed ones, even a valid token, before touching its session', async () => {
+    const server = await serverWith({ RATE_LIMIT_REFRESH_PER_IP: '3' });
+    const { refreshToken } = await registerUser(server);
+    const rotated = (await server.gql(REFRESH, { refreshToken })).data!.refresh.refreshToken as string;
+    // Three kinds of failure: a forged signature, a token of a revoked session, and reuse of a rotated token.
+    const revoked = await registerUser(server);
+    await server.gql(LOGOUT, {}, { token: revoked.accessToken });
+    expect(codes(await server.gql(REFRESH, { refreshToken: 'forged.0.token' }))).toEqual(['UNAUTHENTICATED']);
+    expect(codes(await server.gql(REFRESH, { refreshToken: revoked.refreshToken }))).toEqual(['UNAUTHENTICATED']);
+    const victim = await registerUser(server);
+    const victimNext = (await server.gql(REFRESH, { refreshToken: victim.refreshToken })).data!.refresh.refreshToken as string;
+    expect(codes(await server.gql(REFRESH, { refreshToken: victim.refreshToken }))).toEqual(['UNAUTHENTICATED']);
+    expect(victimNext).toBeDefined();
 
-    const { sub, sid, jti } = decodeJwt(refreshToken).payload;
+    expectRateLimited(await server.gql(REFRESH, { refreshToken: rotated }), 'refresh');
+
+    const { sub, sid, jti } = decodeJwt(rotated).payload;
     const session = await server.sessions.get(sid, sub);
     expect(session?.refreshJtiHash).toBe(hashTokenId(jti));
   });
 
-  it('counts forged refresh tokens too', async () => {
+  it('counts forged refresh tokens', async () => {
     const server = await serverWith({ RATE_LIMIT_REFRESH_PER_IP: '2' });
     for (let i = 0; i < 2; i += 1) expect(codes(await server.gql(REFRESH, { refreshToken: `forged.${i}.token` }))).toEqual(['UNAUTHENTICATED']);
 
