@@ -1,14 +1,14 @@
 // The example app in Chromium against the real API: sign-in survives a reload, short-lived access
 // tokens are refreshed without the user seeing it, logout in one tab reaches the others.
 import path from 'node:path';
-import type { Response } from 'playwright-core';
+import type { Page, Response } from 'playwright-core';
 import { registerThroughTheApp, SCREENSHOTS, sleep, useExample } from './browser';
 
 jest.setTimeout(60_000);
 const example = useExample({ ACCESS_TOKEN_TTL: '3s', REFRESH_REUSE_GRACE: '0' });
 
 /** Watches a tab's refresh calls and their outcome. */
-function refreshesOf(page: import('playwright-core').Page): Array<Promise<string>> {
+function refreshesOf(page: Page): Array<Promise<string>> {
   const seen: Array<Promise<string>> = [];
   page.on('response', (response: Response) => {
     if (response.request().method() === 'POST' && response.request().postData()?.includes('"operationName":"Refresh"')) {

@@ -20,7 +20,7 @@ export function form(id: string, fields: Array<{ name: string; label: string; ty
   );
   element.addEventListener('submit', (event) => {
     event.preventDefault();
-    const values = Object.fromEntries([...new FormData(element)].map(([name, value]) => [name, String(value)]));
+    const values = Object.fromEntries([...new FormData(element)].map(([name, value]) => [name, typeof value === 'string' ? value : value.name]));
     void onSubmit(values);
   });
   return element;
