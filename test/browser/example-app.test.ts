@@ -25,9 +25,16 @@ test('a user who registers and reloads the page is still signed in, with the ref
   await registerThroughTheApp(page);
   await page.screenshot({ path: path.join(SCREENSHOTS, 'me.png') });
 
-  await page.reload();
+  const [meRequest] = await Promise.all([
+    page.waitForRequest((request) => request.postData()?.includes('"operationName":"Me"') ?? false),
+    page.reload(),
+  ]);
   await page.waitForSelector('#me-name');
   expect(await page.textContent('#me-name')).toBe('Ada Tabs');
+  // Memory mode: the access token goes as a Bearer header, and ordinary operations carry no cookies.
+  const sent = await meRequest.allHeaders();
+  expect(sent.authorization).toMatch(/^Bearer eyJ/);
+  expect(sent).not.toHaveProperty('cookie');
   expect(await page.textContent('#status')).toContain('Signed in as Ada Tabs');
   const cookies = await profile.context.cookies(example.apiUrl);
   expect(cookies.find((cookie) => cookie.name === 'refresh_token')).toMatchObject({ httpOnly: true, sameSite: 'Lax' });
@@ -77,4 +84,24 @@ test('signing out in one tab shows the other tab of the profile signed out, at o
   await second.reload();
   await second.waitForSelector('#login');
   expect(await second.textContent('#status')).toBe('Signed out');
+});
+
+test('in cookie mode the httpOnly access cookie carries the session: no Authorization header, a reload and an expiry pass unnoticed', async () => {
+  const profile = await example.profile();
+  const page = await profile.open('/login?mode=cookie');
+  await registerThroughTheApp(page);
+  const meRequests: Array<Record<string, string>> = [];
+  page.on('request', (request) => {
+    if (request.postData()?.includes('"operationName":"Me"')) meRequests.push(request.headers());
+  });
+  await page.reload();
+  await page.waitForSelector('#me-name');
+  await sleep(3_500); // past the first access token's lifetime
+  await page.click('#reload');
+  await page.locator('#me-loaded').waitFor();
+  expect(await page.textContent('#status')).toContain('Signed in as Ada Tabs');
+  expect(await page.isHidden('#error')).toBe(true);
+  expect(meRequests.length).toBeGreaterThanOrEqual(2);
+  for (const headers of meRequests) expect(headers).not.toHaveProperty('authorization');
+  expect(new URL(page.url()).searchParams.get('mode')).toBe('cookie');
 });

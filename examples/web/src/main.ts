@@ -20,7 +20,8 @@ const SIGNED_OUT: Record<SignedOutReason, string> = {
 
 const auth = createAuthClient({
   uri: window.PORTCULLIS_CONFIG.apiUrl,
-  mode: 'memory',
+  // Memory mode (the default): the access token only in this page's memory. ?mode=cookie shows the other mode.
+  mode: params.get('mode') === 'cookie' ? 'cookie' : 'memory',
   onSignedOut: (reason) => {
     viewer = undefined;
     notice(SIGNED_OUT[reason]);
