@@ -94,9 +94,10 @@ export class AuthSession {
   refresh(staleGeneration: number): Promise<boolean> {
     if (this.state.generation > staleGeneration) return Promise.resolve(this.state.status === 'signed-in');
     if (this.state.status === 'signed-out') return Promise.resolve(false);
+    const requestedAt = this.now();
     this.inFlight ??= this.options.tabs
       .withRefreshLock(async () => {
-        if (await this.refreshedElsewhere(staleGeneration)) return this.state.status === 'signed-in';
+        if (await this.refreshedElsewhere(staleGeneration, requestedAt)) return this.state.status === 'signed-in';
         if (this.state.status === 'signed-out') return false;
         return this.apply(await this.options.refresh());
       })
@@ -115,12 +116,13 @@ export class AuthSession {
    * Inside the lock: did another tab refresh (or sign out) while this one waited? Its broadcast may
    * already have moved this tab on; else the lock manager knows, and the broadcast with the token is
    * on its way (wait for it briefly; if it never comes, refreshing again is still safe, since the
-   * cookie jar already holds the other tab's new refresh token).
+   * cookie jar already holds the other tab's new refresh token). Generations are clock-based, so a
+   * state announced before this refresh was asked for (an old tab's) is not waited for.
    */
-  private async refreshedElsewhere(staleGeneration: number): Promise<boolean> {
+  private async refreshedElsewhere(staleGeneration: number, requestedAt: number): Promise<boolean> {
     if (this.state.generation > staleGeneration) return true;
     const latest = await this.options.tabs.latest();
-    if (!latest || latest.generation <= staleGeneration || latest.generation <= this.state.generation) return false;
+    if (!latest || latest.generation < requestedAt || latest.generation <= staleGeneration || latest.generation <= this.state.generation) return false;
     if (latest.expiresAt === 0) {
       this.end(latest.generation, 'other-tab');
       return true;

@@ -103,7 +103,7 @@ describe('AuthSession across the tabs of one browser profile', () => {
     const profile = browserProfile();
     const a = signedIn(server, profile.tab(), { refreshAhead: false });
     const b = signedIn(server, profile.tab(), { refreshAhead: false });
-    await jest.advanceTimersByTimeAsync(0); // let each tab hear the other's sign-in
+    await jest.advanceTimersByTimeAsync(1); // let each tab hear the other's sign-in
     const both = Promise.all([a.session.refresh(a.session.generation), b.session.refresh(b.session.generation)]);
     await jest.advanceTimersByTimeAsync(200);
     expect(await both).toEqual([true, true]);
@@ -119,7 +119,7 @@ describe('AuthSession across the tabs of one browser profile', () => {
     const profile = browserProfile({ lock: false });
     const a = signedIn(server, profile.tab(), { refreshAhead: false });
     const b = signedIn(server, profile.tab(), { refreshAhead: false });
-    await jest.advanceTimersByTimeAsync(0);
+    await jest.advanceTimersByTimeAsync(1);
     const both = Promise.all([a.session.refresh(a.session.generation), b.session.refresh(b.session.generation)]);
     await jest.advanceTimersByTimeAsync(200);
     expect((await both).sort()).toEqual([false, true]);
@@ -132,9 +132,9 @@ describe('AuthSession across the tabs of one browser profile', () => {
     const profile = browserProfile();
     const a = signedIn(server, profile.tab());
     const b = signedIn(server, profile.tab());
-    await jest.advanceTimersByTimeAsync(0);
+    await jest.advanceTimersByTimeAsync(1);
     a.session.signOut('logout');
-    await jest.advanceTimersByTimeAsync(0);
+    await jest.advanceTimersByTimeAsync(1);
     expect(a.signedOut).toEqual(['logout']);
     expect(b.signedOut).toEqual(['other-tab']);
     expect(b.session.status).toBe('signed-out');
@@ -153,5 +153,20 @@ describe('AuthSession across the tabs of one browser profile', () => {
     expect(b.session.accessToken).toBe('at-1');
     expect(b.session.expiresAt).toBe(a.session.expiresAt);
     a.session.close();
+  });
+
+  test('a tab opened long after the others last refreshed restores at once: it does not wait for a broadcast that is not coming', async () => {
+    const server = new RotatingServer();
+    const profile = browserProfile();
+    const old = signedIn(server, profile.tab(), { refreshAhead: false });
+    await jest.advanceTimersByTimeAsync(30_000);
+    const fresh = new AuthSession({ refresh: server.request, tabs: profile.tab(), refreshAhead: false });
+    const restored = fresh.restore();
+    await jest.advanceTimersByTimeAsync(50);
+    expect(server.calls).toBe(1);
+    expect(await restored).toBe(true);
+    expect(fresh.accessToken).toBe('at-1');
+    await jest.advanceTimersByTimeAsync(1);
+    expect(old.session.accessToken).toBe('at-1'); // and the old tab takes the new token
   });
 });
