@@ -47,11 +47,16 @@ export function browserTabCoordinator(options: BrowserTabOptions): TabCoordinato
   // newest announced state from navigator.locks.query() (consistent across tabs, unlike a message).
   const marker = `${options.name}:state:`;
   let releaseMarker: (() => void) | undefined;
+  let holds = 0;
   const hold = (state: LatestState): Promise<void> =>
     new Promise<void>((granted) => {
+      const ticket = ++holds;
       releaseMarker?.();
+      releaseMarker = undefined;
       void locks!.request(`${marker}${state.generation}:${state.expiresAt}`, { mode: 'shared' }, () => {
         granted();
+        // Superseded while it waited for the grant: let it go at once, so only the newest one stays held.
+        if (ticket !== holds) return Promise.resolve();
         return new Promise<void>((release) => (releaseMarker = release));
       });
     });
