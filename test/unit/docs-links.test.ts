@@ -1,82 +1,34 @@
 // Every relative link and #anchor in README.md and docs/*.md points at something that exists, with
 // anchors computed the way GitHub computes heading ids — so moving text between pages loses no link.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { brokenLinks, headingIds } from '../helpers/markdown-links';
 
 const ROOT = path.join(__dirname, '../..');
 const pages = ['README.md', ...fs.readdirSync(path.join(ROOT, 'docs')).filter((name) => name.endsWith('.md')).map((name) => `docs/${name}`)];
 
-/** The text outside fenced code blocks and inline code spans (links and headings there are not real). */
-function prose(markdown: string): string[] {
-  const lines: string[] = [];
-  let fence: string | undefined;
-  for (const line of markdown.split('\n')) {
-    const marker = /^\s*(`{3,}|~{3,})/.exec(line)?.[1];
-    if (marker && (!fence || marker.startsWith(fence))) {
-      fence = fence ? undefined : marker;
-      lines.push('');
-      continue;
-    }
-    lines.push(fence ? '' : line.replace(/`[^`]*`/g, ''));
-  }
-  return lines;
-}
-
-/** GitHub's heading ids: lower case, punctuation dropped, spaces to hyphens, repeats numbered -1, -2… */
-export function headingIds(markdown: string): Set<string> {
-  const ids = new Set<string>();
-  const counts = new Map<string, number>();
-  const raw = markdown.split('\n');
-  prose(markdown).forEach((line, index) => {
-    const heading = /^ {0,3}#{1,6}\s+(.*?)\s*#*\s*$/.exec(line);
-    if (!heading) {
-      for (const match of line.matchAll(/<a\s+(?:name|id)="([^"]+)"/g)) ids.add(match[1]!);
-      return;
-    }
-    // Inline code keeps its text in the id: take the heading from the raw line.
-    const text = /^ {0,3}#{1,6}\s+(.*?)\s*#*\s*$/.exec(raw[index]!)![1]!;
-    const plain = text
-      .replace(/!?\[([^\]]*)\]\([^)]*\)/g, '$1')
-      .replace(/<[^>]+>/g, '')
-      .replace(/[`*_~]/g, (char) => (char === '_' ? '_' : ''));
-    const base = plain.toLowerCase().replace(/[^\p{L}\p{M}\p{N}\p{Pc}\- ]/gu, '').replace(/ /g, '-');
-    const seen = counts.get(base) ?? 0;
-    counts.set(base, seen + 1);
-    ids.add(seen === 0 ? base : `${base}-${seen}`);
-  });
-  return ids;
-}
-
-function links(markdown: string): string[] {
-  const targets: string[] = [];
-  for (const line of prose(markdown)) {
-    for (const match of line.matchAll(/!?\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g)) targets.push(match[1]!);
-    for (const match of line.matchAll(/^\s*\[[^\]]+\]:\s*(\S+)/g)) targets.push(match[1]!);
-  }
-  return targets.filter((target) => !/^[a-z][a-z0-9+.-]*:/i.test(target));
-}
-
-describe.each(pages)('%s', (page) => {
-  const source = fs.readFileSync(path.join(ROOT, page), 'utf8');
-
-  test('every relative link and #anchor resolves', () => {
-    const broken: string[] = [];
-    for (const target of links(source)) {
-      const [file, anchor] = target.split('#') as [string, string | undefined];
-      const resolved = file === '' ? path.join(ROOT, page) : path.join(ROOT, path.dirname(page), decodeURIComponent(file));
-      if (!fs.existsSync(resolved)) {
-        broken.push(`${target} (no such file)`);
-        continue;
-      }
-      if (anchor !== undefined && resolved.endsWith('.md') && !headingIds(fs.readFileSync(resolved, 'utf8')).has(decodeURIComponent(anchor))) {
-        broken.push(`${target} (no such heading)`);
-      }
-    }
-    expect(broken).toEqual([]);
-  });
+test.each(pages)('every relative link and #anchor in %s resolves', (page) => {
+  expect(brokenLinks(ROOT, page)).toEqual([]);
 });
 
 test('the slug rules match GitHub’s on the cases that bite', () => {
   const ids = headingIds(['# Keys, JWKS and rotation', '## Coprocessor (revocation at the edge)', '## `me` and sessions', '## Setup', '## Setup', '```', '# not a heading', '```'].join('\n'));
   expect([...ids]).toEqual(['keys-jwks-and-rotation', 'coprocessor-revocation-at-the-edge', 'me-and-sessions', 'setup', 'setup-1']);
+});
+
+test('a missing page, a missing heading and a link to a heading inside a code block are each reported; code is not read as links', () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'docs-links-'));
+  fs.mkdirSync(path.join(root, 'docs'));
+  fs.writeFileSync(path.join(root, 'docs/a.md'), '# A\n\n## Real heading\n\n```sh\n# fake heading\n[x](nowhere.md)\n```\n');
+  fs.writeFileSync(
+    path.join(root, 'README.md'),
+    '# R\n[ok](docs/a.md#real-heading) [self](#r) [gone](docs/b.md) [typo](docs/a.md#real-headings) [fenced](docs/a.md#fake-heading) `[code](x.md)` [web](https://example.com/x#y)\n',
+  );
+  try {
+    expect(brokenLinks(root, 'README.md')).toEqual(['docs/b.md (no such file)', 'docs/a.md#real-headings (no such heading)', 'docs/a.md#fake-heading (no such heading)']);
+    expect(brokenLinks(root, 'docs/a.md')).toEqual([]);
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
 });
