@@ -22,7 +22,7 @@ test('a cross-site page cannot make a state-changing request with the user’s c
   const profile = await example.profile();
   const victim = await profile.open('/login');
   await registerThroughTheApp(victim);
-  const evil = await profile.open('/'); // same profile: the user's cookie jar
+  const evil = await profile.context.newPage(); // same profile: the user's cookie jar
   await evil.goto(attackerUrl);
   const sent: Request[] = [];
   evil.on('request', (request) => request.url().startsWith(example.apiUrl) && sent.push(request));
@@ -50,13 +50,17 @@ test('a cross-site page cannot make a state-changing request with the user’s c
   ]);
   expect(formResponse.status()).toBe(415);
   expect(await formResponse.request().allHeaders()).not.toHaveProperty('cookie');
+  await evil.waitForURL(example.apiUrl); // the form navigated the tab: back to the attacker's page
+  await evil.goto(attackerUrl);
 
   // 4. GET: a script's GET lacks the header Apollo's CSRF prevention requires (400); a top-level
   //    navigation (which does carry Lax cookies) gets the Sandbox landing page, and nothing runs.
   const getUrl = `${example.apiUrl}?query=${encodeURIComponent('mutation { logout(allSessions: true) }')}`;
+  expect(await evil.evaluate('location.origin')).toBe(new URL(attackerUrl).origin);
   await evil.evaluate(`fetch(${JSON.stringify(getUrl)}, { mode: 'no-cors', credentials: 'include' })`);
   const scriptGet = sent.find((request) => request.method() === 'GET')!;
   expect((await scriptGet.response())!.status()).toBe(400);
+  expect(await scriptGet.allHeaders()).not.toHaveProperty('cookie');
   const navigation = await evil.goto(getUrl);
   expect(navigation!.headers()['content-type']).toMatch(/^text\/html/);
   expect(await navigation!.text()).not.toContain('"logout"');
