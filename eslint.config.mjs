@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'coverage/', 'src/generated/', 'node_modules/', '.data/', 'test/generated/'] },
+  { ignores: ['dist/', 'coverage/', 'src/generated/', 'node_modules/', '.data/', 'test/generated/', 'client/dist/', 'client/src/generated/', 'test-results/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
