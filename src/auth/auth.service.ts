@@ -132,10 +132,21 @@ export class AuthService {
       failed('wrong password', user.id);
       throw new UnauthenticatedError(INVALID_CREDENTIALS);
     }
-    // With a second factor the attempt stays counted against the account until verifyMfa succeeds: a
-    // known password must not reset the limit that stops guessing codes.
-    const secondFactor = user.active ? await this.deps.secondFactor?.challenge(user, client) : null;
-    if (secondFactor) throw secondFactor;
+    if (user.active) {
+      // EMAIL_VERIFICATION=required answers before a second factor is asked, so no code is spent on a
+      // sign-in that cannot end in a session (signIn checks again, for the other ways in).
+      try {
+        this.deps.verification?.checkLogin(user);
+      } catch (error) {
+        await limits.loginSucceeded(email, client.ip); // the password was right
+        failed('email not verified', user.id);
+        throw error;
+      }
+      // With a second factor the attempt stays counted against the account until verifyMfa succeeds: a
+      // known password must not reset the limit that stops guessing codes.
+      const secondFactor = await this.deps.secondFactor?.challenge(user, client);
+      if (secondFactor) throw secondFactor;
+    }
     await limits.loginSucceeded(email, client.ip);
     if (user.active && hasher.needsRehash(user.passwordHash)) await this.upgradeHash(user, input.password);
     return this.signIn(user, client);

@@ -26,9 +26,11 @@ export class MeteredAuditLog implements AuditLog {
   }
 }
 
+/** AuthService.signIn prefixes its refusals with the way in ("passkey: account disabled"). */
 function loginOutcome(reason: string | null | undefined): LoginOutcome {
   if (reason === 'rate limited') return 'rate_limited';
-  if (reason === 'account disabled') return 'disabled';
+  if (reason?.endsWith('account disabled')) return 'disabled';
+  if (reason?.endsWith('email not verified')) return 'email_not_verified';
   return 'invalid_credentials';
 }
 
@@ -43,6 +45,12 @@ function revocationReason(event: AuthEventInput): RevocationReason | undefined {
       return 'reuse_detected';
     case 'PASSWORD_CHANGED':
       return 'password_changed';
+    case 'PASSWORD_RESET':
+      return 'password_reset';
+    case 'MFA_ENABLED':
+    case 'MFA_DISABLED':
+    case 'MFA_RESET':
+      return 'mfa_changed';
     case 'USER_DISABLED':
       return 'user_disabled';
     default:

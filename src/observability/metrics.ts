@@ -2,10 +2,10 @@
 // (the tests) never mix their counts. Every label takes a bounded set of values.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
-export type LoginOutcome = 'success' | 'invalid_credentials' | 'rate_limited' | 'disabled';
+export type LoginOutcome = 'success' | 'invalid_credentials' | 'rate_limited' | 'disabled' | 'email_not_verified';
 export type RefreshOutcome = 'rotated' | 'reused' | 'invalid' | 'rate_limited';
 export type RateLimitName = 'login' | 'register' | 'refresh' | 'password_reset' | 'account_mail' | 'link_token';
-export type RevocationReason = 'logout' | 'logout_all' | 'user_revoked' | 'reuse_detected' | 'password_changed' | 'user_disabled';
+export type RevocationReason = 'logout' | 'logout_all' | 'user_revoked' | 'reuse_detected' | 'password_changed' | 'password_reset' | 'mfa_changed' | 'user_disabled';
 export type Dependency = 'postgres' | 'redis';
 
 /** Distinct operation names kept as label values per operation type; the rest count as "other". */

@@ -57,7 +57,7 @@ export class PrismaPasskeyRepository implements PasskeyRepository {
       this.prisma.$transaction(async (tx) => {
         // The user's row is locked, so two removals cannot each see the other's passkey as the one left.
         const [user] = await tx.$queryRaw<Array<{ has_password: boolean }>>`
-          SELECT password_hash IS NOT NULL AND password_hash <> '' AS has_password FROM users WHERE id = ${userId}::uuid FOR UPDATE`;
+          SELECT password_hash IS NOT NULL AS has_password FROM users WHERE id = ${userId}::uuid FOR UPDATE`;
         const target = await tx.passkey.findFirst({ where: { id, userId }, select: { id: true } });
         if (!user || !target) return 'missing';
         const otherPasskeys = await tx.passkey.count({ where: { userId, id: { not: id } } });

@@ -101,6 +101,15 @@ export class PgRecoveryStore implements RecoveryStore {
     return inTransaction(this.pool, async (tx) => {
       const consumed = await this.consume(tx, tokenHash, TokenPurpose.RESET_PASSWORD, viewerId);
       if (!consumed) return null;
+      const { rows } = await tx.query<{ email_verified: boolean }>(`SELECT email_verified FROM users WHERE id = $1 FOR UPDATE`, [consumed.user_id]);
+      if (rows[0]?.email_verified === false) {
+        // Nobody had proved this address until now: whoever registered it could have added a passkey, a
+        // provider account or a second factor to claim the account before its owner (pre-account
+        // takeover). The owner, proving the address now, gets the account without them.
+        for (const table of ['passkeys', 'linked_accounts', 'totp_factors', 'recovery_codes']) {
+          await tx.query(`DELETE FROM ${table} WHERE user_id = $1`, [consumed.user_id]);
+        }
+      }
       const user = await this.updateUser(tx, consumed.user_id, 'password_hash = $2, email_verified = true', [passwordHash]);
       await tx.query(`DELETE FROM one_time_tokens WHERE user_id = $1`, [user.id]); // a pending email change dies with the old password
       await this.mail.enqueue(tx, notice(user));

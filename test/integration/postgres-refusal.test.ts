@@ -63,6 +63,11 @@ describeOnPostgres('when PostgreSQL refuses or drops the connections of this ser
       `GRANT ALL ON SCHEMA public TO "${role}"`,
       `GRANT ALL ON ALL TABLES IN SCHEMA public TO "${role}"`,
       `GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO "${role}"`,
+      // The mail queue's own schema (pg-boss, made by the bootstrap server above).
+      `GRANT ALL ON SCHEMA pgboss TO "${role}"`,
+      `GRANT ALL ON ALL TABLES IN SCHEMA pgboss TO "${role}"`,
+      `GRANT ALL ON ALL SEQUENCES IN SCHEMA pgboss TO "${role}"`,
+      `GRANT ALL ON ALL ROUTINES IN SCHEMA pgboss TO "${role}"`,
     ]) {
       await adminQuery(databaseUrl, grant);
     }
