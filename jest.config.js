@@ -5,7 +5,7 @@ const swc = JSON.parse(fs.readFileSync(`${__dirname}/.swcrc`, 'utf8'));
 
 // ESM-only dependencies. Jest's CommonJS runtime loads an ES module through require() natively only on
 // Node >= 24.9; on Node 22 (supported, and run in CI) these are compiled to CommonJS like our own code.
-const ESM_ONLY = ['@scure/base', 'jose', 'openid-client', 'oauth4webapi', '@noble/hashes', 'oidc-provider'];
+const ESM_ONLY = ['@scure/base', 'jose', 'openid-client', 'oauth4webapi', '@noble/hashes', 'oidc-provider', 'pg-boss', 'serialize-error', 'non-error'];
 const swcForEsm = { jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022' }, module: { type: 'commonjs' }, swcrc: false };
 
 module.exports = {
