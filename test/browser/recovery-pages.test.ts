@@ -84,6 +84,28 @@ test('"Forgot password?" mails a reset link; the page it opens sets a new passwo
   await expect(logIn(example.api, { email: account.email, password: newPassword })).resolves.toMatchObject({ email: account.email });
 });
 
+test('"Change email" mails a link to the new address; the page it opens makes it the account email, which then signs in', async () => {
+  const profile = await example.profile();
+  const page = await profile.open('/login');
+  const account = await registerThroughTheApp(page);
+  const newEmail = `moved-${account.email}`;
+  await page.click('a[href="/change-email"]');
+  await page.fill('#change-email input[name=newEmail]', newEmail);
+  await page.fill('#change-email input[name=currentPassword]', account.password);
+  await page.click('#change-email button[type=submit]');
+  await page.locator('#notice', { hasText: `A confirmation link is on its way to ${newEmail}.` }).waitFor();
+
+  const mail = await linkMail(newEmail, '/confirm-email');
+  expect(new URL(mail.link!).origin).toBe(example.app.url);
+  await page.goto(mail.link!);
+  await page.waitForSelector('#confirm-result');
+  expect(await page.textContent('#confirm-result')).toBe(`Your account email is now ${newEmail}.`);
+  await page.click('a[href="/me"]');
+  await page.locator('#me-email', { hasText: newEmail }).waitFor();
+  await expect(logIn(example.api, { email: newEmail, password: account.password })).resolves.toMatchObject({ email: newEmail });
+  await expect(logIn(example.api, account)).rejects.toThrow(/login failed/);
+});
+
 test('an account with TOTP signs in through the code step: a wrong code is refused on the page, the right one signs in', async () => {
   const account = await newAccount(example.api);
   const clock = movableClock();
