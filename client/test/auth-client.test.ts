@@ -80,9 +80,13 @@ describe('login with a second factor', () => {
     client.close();
   });
 
-  test('mfaChallenge reads only MFA_REQUIRED errors that carry a token', () => {
+  test('an MFA_REQUIRED without an mfaToken is not a challenge: login throws it, and mfaChallenge reads only GraphQL errors', async () => {
+    const { client } = endpoint({ Login: () => error('MFA_REQUIRED') });
+    const failure = await client.login({ email: 'ada@example.com', password: 'correct horse battery staple' }).catch((thrown: unknown) => thrown);
+    expect(errorCode(failure)).toBe('MFA_REQUIRED');
+    expect(mfaChallenge(failure)).toBeUndefined();
     expect(mfaChallenge(new Error('network down'))).toBeUndefined();
-    expect(mfaChallenge(undefined)).toBeUndefined();
+    client.close();
   });
 });
 
