@@ -115,3 +115,14 @@ test('UNAUTHENTICATED from login (a wrong password) is passed through: no refres
   expect(server.calls).toBe(0);
   expect(seen).toEqual([{ operation: 'Login', authorization: undefined, credentials: 'include' }]);
 });
+
+test('UNAUTHENTICATED from verifyMfa (a wrong code) is passed through like login: no refresh, no replay, and the cookies go with it', async () => {
+  const { server, session, client, seen } = setup();
+  session.signIn({ accessToken: 'at-0', expiresIn: 100 }); // even with a session in this tab, a refused code is final
+  const VERIFY_MFA = gql`mutation VerifyMfa { verifyMfa(mfaToken: "t", code: "000000") { accessToken } }`;
+  const result = client.mutate({ mutation: VERIFY_MFA, errorPolicy: 'all' });
+  await jest.advanceTimersByTimeAsync(100);
+  expect((await result).error?.message).toBe('Not signed in');
+  expect(server.calls).toBe(0);
+  expect(seen).toEqual([{ operation: 'VerifyMfa', authorization: 'Bearer at-0', credentials: 'include' }]);
+});

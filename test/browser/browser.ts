@@ -28,15 +28,15 @@ export interface Example {
   profile(): Promise<Profile>;
 }
 
-/** Starts the API (with `env`) and the app before the file's tests, and stops them after. */
-export function useExample(env: Record<string, string>): Example {
+/** Starts the API (with `env`, or env made from the started app) and the app before the file's tests, and stops them after. */
+export function useExample(env: Record<string, string> | ((app: AppServer) => Record<string, string>)): Example {
   const example = {} as Example;
   const profiles: Profile[] = [];
   beforeAll(async () => {
     fs.mkdirSync(SCREENSHOTS, { recursive: true });
     let apiUrl = '';
     example.app = await startAppServer({ apiUrl: () => apiUrl, port: 0 });
-    example.api = await createTestServer({ env: { COOKIE_SECURE: 'false', CORS_ORIGINS: example.app.url, REFRESH_TOKEN_IN_BODY: 'false', ...env } });
+    example.api = await createTestServer({ env: { COOKIE_SECURE: 'false', CORS_ORIGINS: example.app.url, REFRESH_TOKEN_IN_BODY: 'false', ...(typeof env === 'function' ? env(example.app) : env) } });
     apiUrl = example.apiUrl = `http://localhost:${new URL(example.api.url).port}/graphql`;
     example.profile = async () => {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'portcullis-chromium-'));

@@ -14,11 +14,17 @@ export const mePage: Page = {
       details.replaceChildren(
         h('dt', {}, 'Name'), h('dd', { id: 'me-name' }, me.name),
         h('dt', {}, 'Email'), h('dd', { id: 'me-email' }, me.email ?? ''),
+        h('dt', {}, 'Email verified'), h('dd', { id: 'me-verified' }, me.emailVerified ? 'Yes' : 'No', !me.emailVerified && resend),
         h('dt', {}, 'Role'), h('dd', {}, me.role),
         h('dt', {}, 'Member since'), h('dd', {}, new Date(me.createdAt).toLocaleDateString()),
         h('dt', {}, 'Loaded at'), h('dd', { id: 'me-loaded' }, new Date().toLocaleTimeString()),
       );
     };
+    const resend = h('button', { id: 'resend-verification', type: 'button' }, 'Send the link again');
+    resend.addEventListener('click', () => void context.run(async () => {
+      await context.auth.resendVerificationEmail();
+      context.notice('A new verification link is on its way.');
+    }));
     const reload = h('button', { id: 'reload', type: 'button' }, 'Reload profile');
     reload.addEventListener('click', () => void context.run(show));
     await context.run(show);
