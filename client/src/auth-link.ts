@@ -9,7 +9,7 @@ import type { AuthSession } from './auth-session.js';
 export type AuthMode = 'memory' | 'cookie';
 
 /** Root fields that manage the session themselves: their UNAUTHENTICATED means a wrong password or code, or a dead refresh token. */
-const SESSION_FIELDS = new Set(['login', 'verifyMfa', 'register', 'refresh', 'logout']);
+const SESSION_FIELDS = new Set(['login', 'verifyMfa', 'loginWithPasskey', 'signInWithIdToken', 'register', 'refresh', 'logout']);
 
 export function createAuthLink(session: AuthSession, mode: AuthMode): ApolloLink {
   return new ApolloLink(
