@@ -5,6 +5,8 @@ const swc = JSON.parse(fs.readFileSync(`${__dirname}/.swcrc`, 'utf8'));
 
 // ESM-only dependencies. Jest's CommonJS runtime loads an ES module through require() natively only on
 // Node >= 24.9; on Node 22 (supported, and run in CI) these are compiled to CommonJS like our own code.
+const [major, minor] = process.versions.node.split('.').map(Number);
+const jestRequiresEsm = major > 24 || (major === 24 && minor >= 9);
 const ESM_ONLY = ['@scure/base', 'jose', 'openid-client', 'oauth4webapi', '@noble/hashes', 'oidc-provider', 'pg-boss', 'serialize-error', 'non-error'];
 const swcForEsm = { jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022' }, module: { type: 'commonjs' }, swcrc: false };
 
@@ -14,9 +16,9 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   transform: {
     '^.+\\.ts$': ['@swc/jest', { ...swc, swcrc: false }],
-    '^.+\\.m?js$': ['@swc/jest', swcForEsm],
+    ...(jestRequiresEsm ? {} : { '^.+\\.m?js$': ['@swc/jest', swcForEsm] }),
   },
-  transformIgnorePatterns: [`/node_modules/(?!(${ESM_ONLY.join('|')})/)`],
+  ...(jestRequiresEsm ? {} : { transformIgnorePatterns: [`/node_modules/(?!(${ESM_ONLY.join('|')})/)`] }),
   // client/ is an ES module package: its relative imports end in .js and name .ts sources.
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   setupFiles: ['reflect-metadata'],

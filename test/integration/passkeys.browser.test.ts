@@ -179,8 +179,8 @@ describe('passkeys in Chromium', () => {
   it('refuses to delete the last passkey of an account with no password, and allows it once another passkey exists', async () => {
     const account = await newAccount(server);
     const first = await registerPasskey(account, 'Phone');
-    // No password (what issue 14's provider-only accounts will have): stands in by an empty hash here.
-    await server.database.pool.query(`UPDATE users SET password_hash = '' WHERE id = $1`, [account.id]);
+    // No password, as an account created by an OpenID provider has.
+    await server.database.pool.query(`UPDATE users SET password_hash = NULL WHERE id = $1`, [account.id]);
 
     const refused = await server.gql(DELETE_PASSKEY, { id: first.id }, { token: account.accessToken });
     expect(refused.errors![0]).toMatchObject({
