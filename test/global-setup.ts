@@ -1,5 +1,6 @@
 // Finds the real PostgreSQL and Redis (TEST_DATABASE_URL, TEST_REDIS_URL, else the standard local
 // ports), prints which backends the run uses, and prepares a migrated template database.
+import { existsSync } from 'node:fs';
 import { Cluster, Redis } from 'ioredis';
 import pg from 'pg';
 import { migrate } from '../src/infra/migrate';
@@ -45,8 +46,14 @@ export default async function globalSetup(): Promise<void> {
   console.log(
     `\nPortcullis tests — PostgreSQL: ${postgresUp ? `real (${redact(databaseUrl)})` : 'embedded PGlite'}; ` +
       `Redis: ${redisUp ? `real (${redisUrl})` : 'in-process session store'}; ` +
-      `Redis Cluster: ${clusterUp ? `real (${clusterNodes})` : 'not running, its tests skip (npm run cluster:up)'}\n`,
+      `Redis Cluster: ${clusterUp ? `real (${clusterNodes})` : 'not running, its tests skip (npm run cluster:up)'}; ` +
+      `Chromium: ${chromiumFound() ? 'found' : 'not found, the browser tests are left out (apt-get install chromium; CI requires it)'}\n`,
   );
+}
+
+/** The same rule as jest.config.js: outside CI, no Chromium leaves the browser tests out. */
+function chromiumFound(): boolean {
+  return existsSync(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium');
 }
 
 async function postgresAnswers(url: string): Promise<boolean> {
