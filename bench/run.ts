@@ -61,6 +61,11 @@ async function main(): Promise<void> {
     REDIS_KEY_PREFIX: `pcb:${id}:`,
     JWT_SECRET: randomBytes(32).toString('base64url'),
     JWT_REFRESH_SECRET: randomBytes(32).toString('base64url'),
+    // Production mode needs these too (SPEC §10, §11). No mail is sent: verification is off, and the
+    // SMTP address answers nothing, so a mail could only wait in the queue.
+    DATA_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    SMTP_URL: 'smtp://127.0.0.1:9',
+    EMAIL_VERIFICATION: 'off',
     ACCESS_TOKEN_TTL: '1h',
     RATE_LIMIT_LOGIN_PER_ACCOUNT: '1000000000',
     RATE_LIMIT_LOGIN_PER_IP: '1000000000',

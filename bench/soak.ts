@@ -42,6 +42,11 @@ async function main(): Promise<void> {
     REDIS_KEY_PREFIX: `pcs:${id}:`,
     JWT_SECRET: randomBytes(32).toString('base64url'),
     JWT_REFRESH_SECRET: randomBytes(32).toString('base64url'),
+    // Production mode needs these too (SPEC §10, §11). No mail is sent: verification is off, and the
+    // SMTP address answers nothing, so a mail could only wait in the queue.
+    DATA_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    SMTP_URL: 'smtp://127.0.0.1:9',
+    EMAIL_VERIFICATION: 'off',
     COOKIE_SECURE: 'false',
     // Every client is 127.0.0.1 and logs in again and again: the abuse limits would only measure themselves.
     RATE_LIMIT_LOGIN_PER_ACCOUNT: '1000000000',
