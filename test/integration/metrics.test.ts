@@ -3,12 +3,12 @@
 // move as logins, refreshes, limits and revocations happen.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
 import { LOGIN, LOGOUT, REFRESH, registerUser } from '../helpers/graphql';
 import { createTestServer, releaseTestResources, type TestServer } from '../helpers/test-server';
+import { freePort, until } from '../helpers/waiting';
 
 const PROMETHEUS = '/usr/bin/prometheus';
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -100,7 +100,7 @@ describeWithPrometheus('a real Prometheus scraping the service', () => {
       [`--config.file=${path.join(dataDir, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(dataDir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`],
       { stdio: 'ignore' },
     );
-    await until(async () => (await fetch(`${api}/-/ready`).catch(() => undefined))?.ok === true, 20_000);
+    await until(async () => (await fetch(`${api}/-/ready`).catch(() => undefined))?.ok === true, 20_000, 250);
   }, 40_000);
 
   afterAll(async () => {
@@ -123,7 +123,7 @@ describeWithPrometheus('a real Prometheus scraping the service', () => {
 
   async function expectQuery(expression: string, expected: number): Promise<void> {
     let last: number | undefined;
-    await until(async () => (last = await query(expression)) === expected, 15_000).catch(() => {
+    await until(async () => (last = await query(expression)) === expected, 15_000, 250).catch(() => {
       throw new Error(`${expression} was ${last}, expected ${expected}`);
     });
   }
@@ -164,21 +164,4 @@ describeWithPrometheus('a real Prometheus scraping the service', () => {
   });
 });
 
-async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}

@@ -4,7 +4,6 @@
 // session state, no session-level advisory lock may be relied on.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -13,6 +12,7 @@ import { LOGOUT, ME, REFRESH } from '../helpers/graphql';
 import { realPostgresUrl } from '../helpers/backends';
 import { createTestServer, releaseTestResources, type TestServer } from '../helpers/test-server';
 import { migrate } from '../../src/infra/migrate';
+import { freePort, until } from '../helpers/waiting';
 
 const PGBOUNCER = '/usr/sbin/pgbouncer';
 const postgres = realPostgresUrl();
@@ -134,21 +134,4 @@ const SESSIONS = /* GraphQL */ `query { sessions { id } }`;
   });
 });
 
-async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}

@@ -4,11 +4,12 @@
 // request's log line; no token, password or email in any attribute. Off, the SDK is never loaded.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
-import net from 'node:net';
+import type net from 'node:net';
 import path from 'node:path';
 import { LOGIN, REGISTER, newUser } from '../helpers/graphql';
 import { createTestDatabase, newRedisPrefix, realRedisUrl, type TestDatabase } from '../helpers/backends';
 import { TEST_SECRETS } from '../helpers/test-server';
+import { freePort, until } from '../helpers/waiting';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const ENTRY = path.join(ROOT, 'dist', 'src', 'main.js');
@@ -163,21 +164,4 @@ const redisUrl = realRedisUrl();
   });
 });
 
-async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port: free } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(free));
-    });
-  });
-}
