@@ -2,7 +2,8 @@
 // sharing one PostgreSQL database and one Redis prefix of their own, N clients running a mixed workload
 // (me by header and by cookie, refresh chains, sessions list, logout then login) against both, every
 // answer checked. RSS of both instances and Redis memory are sampled. Passes with zero wrong answers
-// and RSS growth under 10 % after warm-up (the first fifth of the run). Cleans up after itself.
+// and RSS growth under 10 % after warm-up (the first fifth of the run; judged in runs with at least
+// 2 minutes after it, like the 10-minute default, not in CI's 30 s). Cleans up after itself.
 import 'reflect-metadata';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -27,6 +28,8 @@ async function main(): Promise<void> {
   const clients = option('clients', 200);
   const seconds = option('seconds', option('minutes', 10) * 60);
   const warmupSeconds = Math.max(10, Math.round(seconds / 5));
+  /** RSS growth says something about leaks only over minutes: shorter runs are judged on their answers. */
+  const RSS_JUDGED_AFTER_SECONDS = 120;
   const adminUrl = process.env.SOAK_DATABASE_URL || process.env.TEST_DATABASE_URL || 'postgresql://postgres@127.0.0.1:5432/postgres';
   const redisUrl = process.env.SOAK_REDIS_URL || process.env.TEST_REDIS_URL || 'redis://127.0.0.1:6379';
   const id = randomBytes(4).toString('hex');
@@ -95,8 +98,14 @@ async function main(): Promise<void> {
     console.log(`RSS of both instances: ${mb(total(samples[0]!))} at start, ${mb(base)} after warm-up, ${mb(end)} at the end: ${(growth * 100).toFixed(1)} % growth`);
     console.log(`Redis used_memory (the whole server, shared): ${mb(samples[0]!.redis)} at start, ${mb(samples.at(-1)!.redis)} at the end`);
     for (const failure of tally.failures.slice(0, 20)) console.log(`  WRONG: ${failure}`);
-    passed = tally.failures.length === 0 && growth < 0.1 && tally.requests > 0;
-    console.log(passed ? 'PASS' : `FAIL${tally.failures.length ? ': wrong answers' : ''}${growth >= 0.1 ? ': RSS grew 10 % or more after warm-up' : ''}`);
+    // A leak shows over minutes; in a short run RSS still climbs while V8's heap and the pools settle
+    // (seen: 15 % over the 20 s after a 10 s warm-up in CI, with 0 % over 10 minutes). Short runs judge
+    // the answers and print RSS; from 2 minutes after warm-up on, RSS growth counts too.
+    const judgesRss = seconds - warmupSeconds >= RSS_JUDGED_AFTER_SECONDS;
+    const leaked = judgesRss && growth >= 0.1;
+    passed = tally.failures.length === 0 && !leaked && tally.requests > 0;
+    if (!judgesRss) console.log(`(RSS growth is judged only when the run lasts ${RSS_JUDGED_AFTER_SECONDS} s past its warm-up; this one is about answers)`);
+    console.log(passed ? 'PASS' : `FAIL${tally.failures.length ? ': wrong answers' : ''}${leaked ? ': RSS grew 10 % or more after warm-up' : ''}`);
   } finally {
     for (const child of children) child.kill('SIGTERM');
     await Promise.all(children.filter((child) => child.exitCode === null).map((child) => new Promise((resolve) => child.once('exit', resolve))));
