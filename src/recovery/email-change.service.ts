@@ -5,8 +5,8 @@ import { codePoints, parseEmail, PASSWORD_MAX } from '../auth/auth.validation';
 import type { Viewer } from '../auth/viewer';
 import { BadUserInputError, ConflictError, UnauthenticatedError } from '../errors';
 import type { UserRecord } from '../users/user';
-import { newOneTimeToken, presentedTokenHash, TokenPurpose } from './one-time-token';
-import { afterCommit, audit, expiresIn, invalidToken, linkWith, type RecoveryDeps } from './recovery.deps';
+import { presentedTokenHash, TokenPurpose } from './one-time-token';
+import { afterCommit, audit, invalidToken, issueLinkMail, type RecoveryDeps } from './recovery.deps';
 
 export class EmailChangeService {
   constructor(private readonly deps: RecoveryDeps) {}
@@ -35,12 +35,17 @@ export class EmailChangeService {
     await limits.loginSucceeded(user.email, client.ip);
     if (email === user.email) throw new BadUserInputError([{ field: 'newEmail', message: 'is already your email address' }]);
     await limits.beginAccountMail(user.id);
-    const { token, hash } = newOneTimeToken();
-    const ttl = this.deps.settings.emailChangeTtl;
-    await this.deps.store.issue({ userId: user.id, purpose: TokenPurpose.CHANGE_EMAIL, email, hash, ttl }, [
-      { template: 'email-change-confirm', to: email, userId: user.id, params: { name: user.name, newEmail: email, link: linkWith(this.deps.links.confirmEmail, token), expiresIn: expiresIn(ttl) } },
-      { template: 'email-change-notice', to: user.email, userId: user.id, params: { name: user.name, newEmail: email, expiresIn: expiresIn(ttl) } },
-    ]);
+    await issueLinkMail(this.deps, {
+      userId: user.id,
+      purpose: TokenPurpose.CHANGE_EMAIL,
+      email,
+      ttl: this.deps.settings.emailChangeTtl,
+      link: this.deps.links.confirmEmail,
+      mails: (link, expiresIn) => [
+        { template: 'email-change-confirm', to: email, userId: user.id, params: { name: user.name, newEmail: email, link, expiresIn } },
+        { template: 'email-change-notice', to: user.email, userId: user.id, params: { name: user.name, newEmail: email, expiresIn } },
+      ],
+    });
     audit(this.deps, { type: 'EMAIL_CHANGE_REQUESTED', outcome: 'SUCCESS', userId: user.id }, client);
   }
 

@@ -4,8 +4,8 @@ import type { ClientInfo } from '../auth/auth.service';
 import type { Viewer } from '../auth/viewer';
 import { EmailNotVerifiedError, UnauthenticatedError } from '../errors';
 import type { UserRecord } from '../users/user';
-import { newOneTimeToken, presentedTokenHash, TokenPurpose } from './one-time-token';
-import { afterCommit, audit, expiresIn, invalidToken, linkWith, type RecoveryDeps } from './recovery.deps';
+import { presentedTokenHash, TokenPurpose } from './one-time-token';
+import { afterCommit, audit, invalidToken, issueLinkMail, type RecoveryDeps } from './recovery.deps';
 
 export class EmailVerificationService {
   constructor(private readonly deps: RecoveryDeps) {}
@@ -48,16 +48,14 @@ export class EmailVerificationService {
   }
 
   private async send(user: UserRecord, client: ClientInfo): Promise<void> {
-    const { token, hash } = newOneTimeToken();
-    const ttl = this.deps.settings.verifyEmailTtl;
-    await this.deps.store.issue({ userId: user.id, purpose: TokenPurpose.VERIFY_EMAIL, email: user.email, hash, ttl }, [
-      {
-        template: 'verify-email',
-        to: user.email,
-        userId: user.id,
-        params: { name: user.name, link: linkWith(this.deps.links.verifyEmail, token), expiresIn: expiresIn(ttl) },
-      },
-    ]);
+    await issueLinkMail(this.deps, {
+      userId: user.id,
+      purpose: TokenPurpose.VERIFY_EMAIL,
+      email: user.email,
+      ttl: this.deps.settings.verifyEmailTtl,
+      link: this.deps.links.verifyEmail,
+      mails: (link, expiresIn) => [{ template: 'verify-email', to: user.email, userId: user.id, params: { name: user.name, link, expiresIn } }],
+    });
     audit(this.deps, { type: 'VERIFICATION_SENT', outcome: 'SUCCESS', userId: user.id }, client);
   }
 }

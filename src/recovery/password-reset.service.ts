@@ -7,8 +7,8 @@ import { isRegistrableEmail, normalizeEmail, passwordSchema } from '../auth/auth
 import { BadUserInputError } from '../errors';
 import type { Mail } from '../mail/mail';
 import type { UserRecord } from '../users/user';
-import { newOneTimeToken, presentedTokenHash, TokenPurpose } from './one-time-token';
-import { afterCommit, audit, expiresIn, invalidToken, linkWith, type RecoveryDeps } from './recovery.deps';
+import { presentedTokenHash, TokenPurpose } from './one-time-token';
+import { afterCommit, audit, invalidToken, issueLinkMail, type RecoveryDeps } from './recovery.deps';
 
 export class PasswordResetService {
   constructor(private readonly deps: RecoveryDeps) {}
@@ -26,16 +26,14 @@ export class PasswordResetService {
       audit(this.deps, { type: 'PASSWORD_RESET_REQUESTED', outcome: 'FAILURE', userId: user?.id ?? null, reason: user ? 'account disabled' : 'unknown email' }, client);
       return;
     }
-    const { token, hash } = newOneTimeToken();
-    const ttl = this.deps.settings.passwordResetTtl;
-    await this.deps.store.issue({ userId: user.id, purpose: TokenPurpose.RESET_PASSWORD, email: user.email, hash, ttl }, [
-      {
-        template: 'reset-password',
-        to: user.email,
-        userId: user.id,
-        params: { name: user.name, link: linkWith(this.deps.links.resetPassword, token), expiresIn: expiresIn(ttl) },
-      },
-    ]);
+    await issueLinkMail(this.deps, {
+      userId: user.id,
+      purpose: TokenPurpose.RESET_PASSWORD,
+      email: user.email,
+      ttl: this.deps.settings.passwordResetTtl,
+      link: this.deps.links.resetPassword,
+      mails: (link, expiresIn) => [{ template: 'reset-password', to: user.email, userId: user.id, params: { name: user.name, link, expiresIn } }],
+    });
     audit(this.deps, { type: 'PASSWORD_RESET_REQUESTED', outcome: 'SUCCESS', userId: user.id }, client);
   }
 

@@ -4,11 +4,14 @@ import type { AuditLog, AuthEventInput } from '../audit/audit-event';
 import type { ClientInfo } from '../auth/auth.service';
 import type { PasswordHasher } from '../auth/password';
 import type { RateLimits } from '../auth/rate-limit';
+import type { Duration } from '../config/duration';
 import type { MailConfig, RecoveryConfig } from '../config/mail.config';
 import { BadUserInputError } from '../errors';
+import type { Mail } from '../mail/mail';
 import { humanDuration } from '../mail/templates';
 import type { SessionStore } from '../sessions/session-store';
 import type { UserRepository } from '../users/user';
+import { newOneTimeToken, type TokenPurpose } from './one-time-token';
 import type { RecoveryStore } from './recovery.store';
 
 export interface RecoveryDeps {
@@ -45,4 +48,23 @@ export async function afterCommit(deps: Pick<RecoveryDeps, 'logger'>, userId: st
   for (const step of steps) {
     await step().catch((error: unknown) => deps.logger.error({ err: error, userId }, 'account recovery: a step after the change failed'));
   }
+}
+
+export interface LinkMail {
+  userId: string;
+  purpose: TokenPurpose;
+  /** The address the token is bound to (the new one for an email change). */
+  email: string;
+  ttl: Duration;
+  /** The configured link template ({token} is replaced). */
+  link: string;
+  /** The mails that go out with the token, given its link and how long it lasts. */
+  mails: (link: string, expiresIn: string) => Mail[];
+}
+
+/** A new one-time token, stored (replacing any older one of its purpose) in one transaction with its mails. */
+export async function issueLinkMail(deps: Pick<RecoveryDeps, 'store'>, request: LinkMail): Promise<void> {
+  const { token, hash } = newOneTimeToken();
+  const { userId, purpose, email, ttl } = request;
+  await deps.store.issue({ userId, purpose, email, hash, ttl }, request.mails(linkWith(request.link, token), expiresIn(ttl)));
 }
