@@ -125,14 +125,6 @@ export class TestOidcProvider {
 }
 
 /** A free loopback port, for a server that must be named in configuration before it starts. */
-export async function freePort(): Promise<number> {
-  const probe = http.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
-
 /** oidc-provider warns that its in-memory store is for development: that is what a test wants, so not shown. */
 function quietly<T>(build: () => T): T {
   const warn = console.warn;

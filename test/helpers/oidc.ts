@@ -1,7 +1,8 @@
 // The service and a real OpenID provider wired to each other, for the sign-in tests: one call starts
 // both (provider "test" at the service, the service's callback registered at the provider).
 import type { Browser } from './browser';
-import { freePort, NATIVE_CLIENT_ID, TEST_CLIENT, TestOidcProvider } from './oidc-provider';
+import { NATIVE_CLIENT_ID, TEST_CLIENT, TestOidcProvider } from './oidc-provider';
+import { freePort } from './waiting';
 import { createTestServer, type TestServer, type TestServerOptions } from './test-server';
 
 export const APP_URL = 'http://app.test';

@@ -3,6 +3,7 @@ import { realPostgresUrl, realRedisUrl } from '../helpers/backends';
 import { adminToken, CLIENT_TOKEN, clientTokenFor, newClient } from '../helpers/clients';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
 import { createTestServer, releaseTestResources, type TestServer } from '../helpers/test-server';
+import { until } from '../helpers/waiting';
 
 const USERS = '{ users(first: 1) { totalCount } }';
 const closers: Array<() => Promise<void>> = [];
@@ -13,14 +14,6 @@ afterAll(async () => {
 
 const endpoint = (url: string) => ({ host: new URL(url).hostname, port: Number(new URL(url).port) });
 const codeOf = (response: { errors?: Array<{ extensions?: Record<string, unknown> }> }) => response.errors?.[0]?.extensions?.code;
-
-async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const started = Date.now();
-  while (!(await check())) {
-    if (Date.now() - started > timeoutMs) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 async function oauth(server: TestServer, id: string, secret: string) {
   const response = await fetch(`${server.origin}/oauth/token`, {
@@ -59,7 +52,7 @@ describeIf(realRedisUrl())('machine clients while Redis is unreachable', () => {
     expect(codeOf(use)).toBe('SERVICE_UNAVAILABLE');
 
     await proxy.restore();
-    await waitFor(async () => (await server.gql(USERS, {}, { token })).status === 200, 5_000);
+    await until(async () => (await server.gql(USERS, {}, { token })).status === 200, 5_000);
     expect((await oauth(server, client.id, client.secret)).status).toBe(200);
   });
 });
@@ -90,6 +83,6 @@ describeIf(realPostgresUrl())('machine clients while PostgreSQL is unreachable',
     expect(codeOf(create)).toBe('SERVICE_UNAVAILABLE');
 
     await proxy.restore();
-    await waitFor(async () => (await oauth(server, client.id, client.secret)).status === 200, 5_000);
+    await until(async () => (await oauth(server, client.id, client.secret)).status === 200, 5_000);
   });
 });

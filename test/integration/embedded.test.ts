@@ -2,31 +2,13 @@
 // and the process entry starts and stops the coprocessor listener when COPROCESSOR_PORT is set.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { graphqlClient, LOGIN, ME, REGISTER, newUser } from '../helpers/graphql';
 import { CONFIRM_TOTP, mfaChallengeOf, START_TOTP, totpCode, VERIFY_MFA } from '../helpers/mfa';
+import { freePort, until } from '../helpers/waiting';
 
 const ENTRY = path.resolve(__dirname, '..', '..', 'dist', 'src', 'main.js');
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error('timed out');
-}
 
 interface Entry {
   child: ChildProcess;
@@ -46,7 +28,7 @@ async function startEntry(extraEnv: Record<string, string> = {}): Promise<Entry>
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/ready`)).ok, 45_000);
+  await until(() => fetch(`http://127.0.0.1:${port}/ready`).then((response) => response.ok, () => false), 45_000, 200);
   return {
     child,
     port,

@@ -4,7 +4,8 @@ import { codeOf } from '../helpers/accounts';
 import { Browser } from '../helpers/browser';
 import { APP_URL, PROVIDER_ID, providerEnv, waitForProvider } from '../helpers/oidc';
 import { SIGN_IN_WITH_ID_TOKEN } from '../helpers/oidc-operations';
-import { freePort, NATIVE_CLIENT_ID, TestOidcProvider } from '../helpers/oidc-provider';
+import { NATIVE_CLIENT_ID, TestOidcProvider } from '../helpers/oidc-provider';
+import { freePort } from '../helpers/waiting';
 import { createTestServer, releaseTestResources, type TestServer } from '../helpers/test-server';
 
 let server: TestServer;

@@ -4,6 +4,7 @@ import { LOGIN, ME, REFRESH, REGISTER, newUser, registerUser, type GraphQLRespon
 import { realPostgresUrl, realRedisUrl } from '../helpers/backends';
 import { startTcpProxy, type CutMode, type TcpProxy } from '../helpers/tcp-proxy';
 import { createTestServer, releaseTestResources, type TestServer } from '../helpers/test-server';
+import { until } from '../helpers/waiting';
 
 const BOUND_MS = 2_500;
 const UNAVAILABLE_MESSAGE = 'Service temporarily unavailable, try again shortly';
@@ -20,15 +21,6 @@ afterAll(async () => {
 function endpoint(url: string): { host: string; port: number } {
   const parsed = new URL(url);
   return { host: parsed.hostname, port: Number(parsed.port) };
-}
-
-async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<number> {
-  const started = Date.now();
-  for (;;) {
-    if (await check()) return Date.now() - started;
-    if (Date.now() - started > timeoutMs) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 async function get(server: TestServer, path: string): Promise<{ status: number; body: any; text: string; ms: number }> {
@@ -89,7 +81,7 @@ async function expectRefreshSurvives(server: TestServer, proxy: TcpProxy, mode: 
   expect(failed.response.cookies).toEqual({});
 
   await proxy.restore();
-  await waitFor(() => isReady(server), 5_000);
+  await until(() => isReady(server), 5_000);
   const again = await server.gql(REFRESH, { refreshToken });
   expect(again.errors).toBeUndefined();
   expect(again.data!.refresh.user.id).toBe(user.id);
@@ -225,11 +217,11 @@ if (DEPENDENCIES.length > 0) {
     let proxy: TcpProxy;
     beforeAll(async () => {
       ({ server, proxy } = await dependency.start());
-      await waitFor(() => isReady(server), 5_000);
+      await until(() => isReady(server), 5_000);
     });
     afterEach(async () => {
       await proxy.restore();
-      await waitFor(() => isReady(server), 5_000);
+      await until(() => isReady(server), 5_000);
     });
 
     describe.each(MODES)('(cut: %s)', (mode) => {
@@ -263,7 +255,7 @@ if (DEPENDENCIES.length > 0) {
         expect((await server.gql(ME, {}, { token: accessToken })).status).toBe(503);
 
         await proxy.restore();
-        await waitFor(async () => (await server.gql(ME, {}, { token: accessToken })).status === 200, 5_000);
+        await until(async () => (await server.gql(ME, {}, { token: accessToken })).status === 200, 5_000);
         const me = await server.gql(ME, {}, { token: accessToken });
         expect(me.errors).toBeUndefined();
         expect(me.data!.me.id).toBe(user.id);
@@ -291,7 +283,7 @@ if (DEPENDENCIES.length > 0) {
           expect(await server.database.prisma.user.count({ where: { email: input.email } })).toBe(0);
 
           await proxy.restore();
-          await waitFor(() => isReady(server), 5_000);
+          await until(() => isReady(server), 5_000);
           const again = await server.gql(REGISTER, { input });
           expect(again.errors).toBeUndefined();
           const login = await server.gql(LOGIN, { input: { email: input.email, password: input.password } });
@@ -306,7 +298,7 @@ if (DEPENDENCIES.length > 0) {
           expectUnavailable(await timed(() => server.gql(REGISTER, { input })), 'register');
 
           await proxy.restore();
-          await waitFor(() => isReady(server), 5_000);
+          await until(() => isReady(server), 5_000);
           expect(await server.database.prisma.user.count({ where: { email: input.email } })).toBe(0);
         });
       }
@@ -324,7 +316,7 @@ if (DEPENDENCIES.length > 0) {
         expect(ready.body).toEqual({ status: 'unavailable', checks: { postgres: 'ok', redis: 'ok', [check]: 'unavailable' } });
 
         await proxy.restore();
-        await waitFor(() => isReady(server), 5_000);
+        await until(() => isReady(server), 5_000);
         expect((await get(server, '/ready')).body).toEqual({ status: 'ok', checks: { postgres: 'ok', redis: 'ok' } });
       });
 

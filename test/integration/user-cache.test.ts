@@ -6,6 +6,7 @@ import { ME, REFRESH, registerUser } from '../helpers/graphql';
 import { realRedisUrl } from '../helpers/backends';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
 import { createTestServer, releaseTestResources, type TestServer } from '../helpers/test-server';
+import { until } from '../helpers/waiting';
 import { CachedUserRepository } from '../../src/users/cached-user.repository';
 import { PrismaUserRepository } from '../../src/users/user.repository';
 import type { UserRecord, UserRepository } from '../../src/users/user';
@@ -30,14 +31,6 @@ async function nameSeenBy(server: TestServer, token: string): Promise<string> {
   const me = await server.gql(ME, {}, { token });
   expect(me.errors).toBeUndefined();
   return me.data!.me.name as string;
-}
-
-async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 describe('two instances sharing PostgreSQL and Redis', () => {
@@ -184,11 +177,11 @@ const redisUrl = realRedisUrl();
     closers.push(() => writer.close());
     reader = await createTestServer({ shareWith: writer, redisUrl: proxy.proxied(redisUrl!) });
     closers.push(() => reader.close());
-    await waitFor(async () => reader.userChanges.live, 5_000);
+    await until(async () => reader.userChanges.live, 5_000);
   });
   afterEach(async () => {
     await proxy.restore();
-    await waitFor(async () => reader.userChanges.live && (await reader.sessions.ping().then(() => true, () => false)), 5_000);
+    await until(async () => reader.userChanges.live && (await reader.sessions.ping().then(() => true, () => false)), 5_000);
   });
 
   it.each(['refuse', 'freeze'] as const)(
@@ -207,7 +200,7 @@ const redisUrl = realRedisUrl();
       expect(during.text).not.toContain(before);
 
       await proxy.restore();
-      await waitFor(async () => (await reader.gql(ME, {}, { token: accessToken })).status === 200, 5_000);
+      await until(async () => (await reader.gql(ME, {}, { token: accessToken })).status === 200, 5_000);
       expect(await nameSeenBy(reader, accessToken)).toBe(`Renamed While Cut ${mode}`);
     },
   );
