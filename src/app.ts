@@ -36,7 +36,9 @@ import { operationLimits } from './graphql/operation-limits';
 import { retryAfterPlugin } from './graphql/retry-after.plugin';
 import { createMfa } from './mfa/create-mfa';
 import { MailFactorNotifier } from './mfa/factor-notice';
+import { DataCipher } from './crypto/data-cipher';
 import type { Database } from './infra/database';
+import { loadOrCreateDevDataKeys } from './infra/dev-keys';
 import { healthRouter } from './infra/health';
 import { listenOn } from './infra/listener';
 import type { RedisClient } from './infra/redis';
@@ -117,7 +119,10 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   const audit = metrics ? new MeteredAuditLog(storedAudit, metrics) : storedAudit;
   const rateLimits = metrics ? meteredRateLimits(deps.rateLimits, metrics) : deps.rateLimits;
   // Mail and account recovery (SPEC §10): a durable queue in PostgreSQL, a worker in every instance.
-  const mail = createMail(config.mail, { database: deps.database, refreshKey: deps.keys.refresh, logger: deps.logger, audit });
+  // Secrets at rest (TOTP secrets, queued mail) under DATA_ENCRYPTION_KEY; outside production (loadConfig
+  // refuses it unset there) a key made once under DATA_DIR.
+  const dataCipher = new DataCipher(config.dataEncryption.keys ?? loadOrCreateDevDataKeys(config.dataDir));
+  const mail = createMail(config.mail, { database: deps.database, dataCipher, refreshKey: deps.keys.refresh, logger: deps.logger, audit });
   const recovery = createRecovery(deps.database.pool, mail.queue, {
     users,
     invalidate: async (userId) => cache?.invalidate(userId),
@@ -132,7 +137,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   });
   // SPEC §11. Its sign-ins end in AuthService.signIn; a change of factors is told to the user by mail.
   const mfa = createMfa({
-    config, prisma: deps.database.prisma, redis: deps.redis, keys: deps.keys, users, hasher, sessions: deps.sessions,
+    config, prisma: deps.database.prisma, redis: deps.redis, keys: deps.keys, dataCipher, users, hasher, sessions: deps.sessions,
     limits: rateLimits, clock, logger: deps.logger, audit, signIn: (user, client, method) => auth.signIn(user, client, method),
     notifier: new MailFactorNotifier(deps.database.pool, mail.queue),
   });

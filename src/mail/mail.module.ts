@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/audit-event';
 import type { SigningKey } from '../auth/keys';
+import type { DataCipher } from '../crypto/data-cipher';
 import type { MailConfig } from '../config/mail.config';
 import type { Database } from '../infra/database';
 import { DevMailbox } from './dev-mailbox.transport';
@@ -20,11 +21,11 @@ export interface MailModule {
   stop(): Promise<void>;
 }
 
-export function createMail(settings: MailConfig, deps: { database: Database; refreshKey: SigningKey; logger: Logger; audit: AuditLog }): MailModule {
+export function createMail(settings: MailConfig, deps: { database: Database; dataCipher: DataCipher; refreshKey: SigningKey; logger: Logger; audit: AuditLog }): MailModule {
   const transport: MailTransport = settings.smtpUrl
     ? new SmtpTransport(settings.smtpUrl, settings.from)
     : new DevMailbox(path.resolve(settings.devMailboxDir), settings.from, deps.logger);
-  const cipher = new MailPayloadCipher(deps.refreshKey);
+  const cipher = new MailPayloadCipher(deps.dataCipher, deps.refreshKey);
   const sender = new MailSender({ transport, cipher, logger: deps.logger, audit: deps.audit });
   const queue = new PgBossMailQueue({
     url: deps.database.url,

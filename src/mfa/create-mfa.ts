@@ -7,9 +7,8 @@ import type { PasswordHasher } from '../auth/password';
 import type { RateLimits } from '../auth/rate-limit';
 import type { Clock } from '../auth/tokens';
 import type { Config, TokenKeys } from '../config/config';
-import { DataCipher } from '../crypto/data-cipher';
+import type { DataCipher } from '../crypto/data-cipher';
 import type { PrismaClient } from '../generated/prisma/client';
-import { loadOrCreateDevDataKeys } from '../infra/dev-keys';
 import { MemoryChallengeStore, RedisChallengeStore } from '../passkeys/challenge.store';
 import { PrismaPasskeyRepository } from '../passkeys/passkey.repository';
 import { PasskeyService } from '../passkeys/passkey.service';
@@ -29,6 +28,8 @@ export interface MfaParts {
   /** Absent in dev mode: challenges and mfaToken state then live in process. */
   redis: RedisClient | undefined;
   keys: TokenKeys;
+  /** Secrets at rest (TOTP secrets) under DATA_ENCRYPTION_KEY. */
+  dataCipher: DataCipher;
   users: UserRepository;
   hasher: PasswordHasher;
   sessions: SessionStore;
@@ -44,8 +45,7 @@ export interface MfaParts {
 export function createMfa(parts: MfaParts) {
   const { config, redis, clock, logger, audit, notifier } = parts;
   const prefix = config.redisKeyPrefix;
-  // Unset outside production (loadConfig refuses that there): a key made once under DATA_DIR.
-  const cipher = new DataCipher(config.dataEncryption.keys ?? loadOrCreateDevDataKeys(config.dataDir));
+  const cipher = parts.dataCipher;
   const repository = new PrismaMfaRepository(parts.prisma);
   const verifier = new CodeVerifier(repository, cipher, clock);
   const common = { users: parts.users, limits: parts.limits, clock, audit };

@@ -1,7 +1,7 @@
 // The mail queue under faults (SPEC §10), against a real SMTP server and real PostgreSQL: SMTP down,
 // SMTP refusing, PostgreSQL cut mid-request, two instances on one queue, shutdown with mail in flight.
 import { codeOf, newAccount, type Account } from '../helpers/accounts';
-import { newRedisPrefix, realPostgresUrl } from '../helpers/backends';
+import { createTestDatabase, newRedisPrefix, realPostgresUrl } from '../helpers/backends';
 import { GatedHasher } from '../helpers/gated-hasher';
 import { LOGIN } from '../helpers/graphql';
 import { startMailbox, type Mailbox } from '../helpers/mailbox';
@@ -160,6 +160,25 @@ it('queues no token without its mail: a mail the queue refuses rolls the token b
   const { rows } = await pool.query(`SELECT count(*)::int AS n FROM one_time_tokens WHERE user_id = $1`, [account.id]);
   expect(rows[0].n).toBe(0);
 });
+
+(realPostgresUrl() ? it : it.skip)('delivers mail queued before the JWT keys were replaced: it is sealed with DATA_ENCRYPTION_KEY, not a signing key', async () => {
+  // A database of its own, so that only the instances of this test drain its queue.
+  const database = await createTestDatabase();
+  closers.push(() => database.drop());
+  const { server: before } = await serverWithMailbox({ mailbox, databaseUrl: database.url, env: { EMAIL_VERIFICATION: 'off' } });
+  const account = await newAccount(before);
+  await mailbox.down();
+  expect((await before.gql(REQUEST_RESET, { email: account.email })).data?.requestPasswordReset).toBe(true);
+  await before.close(); // it leaves with the mail still queued
+
+  const replaced = { JWT_SECRET: 'replaced-access-secret-0123456789abcdef-0123456', JWT_REFRESH_SECRET: 'replaced-refresh-secret-0123456789abcdef-012345' };
+  const { server: after } = await serverWithMailbox({ mailbox, databaseUrl: database.url, env: { EMAIL_VERIFICATION: 'off', ...replaced } });
+  closers.push(() => after.close());
+  await mailbox.up();
+  const mail = await mailbox.waitFor((m) => m.to === account.email, { timeoutMs: 20_000 });
+  expect((await after.gql(RESET_PASSWORD, { token: mail.token, newPassword: 'a brand new passphrase' })).data?.resetPassword).toBe(true);
+  expect(await auditTypes(after, account.id)).not.toContain('MAIL_FAILED:FAILURE');
+}, 40_000);
 
 it('finishes the mail in flight before shutdown completes', async () => {
   // The leaving instance must be the one holding the mail: every other worker stops (last test of the file).
