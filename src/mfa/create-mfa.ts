@@ -5,6 +5,7 @@ import type { AuditLog } from '../audit/audit-event';
 import type { AuthResult, ClientInfo } from '../auth/auth.service';
 import type { PasswordHasher } from '../auth/password';
 import type { RateLimits } from '../auth/rate-limit';
+import { deriveSubKey } from '../auth/keys';
 import type { Clock } from '../auth/tokens';
 import type { Config, TokenKeys } from '../config/config';
 import type { DataCipher } from '../crypto/data-cipher';
@@ -12,6 +13,7 @@ import type { PrismaClient } from '../generated/prisma/client';
 import { MemoryChallengeStore, RedisChallengeStore } from '../passkeys/challenge.store';
 import { PrismaPasskeyRepository } from '../passkeys/passkey.repository';
 import { PasskeyService } from '../passkeys/passkey.service';
+import { SIGN_IN_CHALLENGE_KEY_LABEL, SignInChallenges } from '../passkeys/sign-in-challenge';
 import type { SessionStore } from '../sessions/session-store';
 import type { UserRecord, UserRepository } from '../users/user';
 import { CodeVerifier } from './code-verifier';
@@ -73,6 +75,7 @@ export function createMfa(parts: MfaParts) {
       users: parts.users,
       passkeys: new PrismaPasskeyRepository(parts.prisma, config.oidc.providers.map((provider) => provider.id)),
       challenges: redis ? new RedisChallengeStore(redis, prefix) : new MemoryChallengeStore(),
+      signInChallenges: new SignInChallenges(deriveSubKey(parts.keys.refresh, SIGN_IN_CHALLENGE_KEY_LABEL), clock),
       limits: parts.limits,
       signIn: parts.signIn,
       settings: config.mfa.webauthn,

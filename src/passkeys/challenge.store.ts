@@ -1,5 +1,7 @@
-// WebAuthn challenges (SPEC §11): single-use, 5 minutes. On Redis (GETDEL: one taker across every
-// instance) or in process (dev mode); both pass test/integration/mfa-stores.contract.test.ts.
+// WebAuthn challenges (SPEC §11): single-use, 5 minutes. Registration challenges are stored and taken
+// (GETDEL: one taker across every instance); sign-in challenges are signed, not stored
+// (sign-in-challenge.ts), and only claimed once used (SET NX). On Redis or in process (dev mode); both
+// pass test/integration/mfa-stores.contract.test.ts.
 import { createHash } from 'node:crypto';
 import { redisFailure, type RedisClient } from '../infra/redis';
 
@@ -10,6 +12,8 @@ export interface ChallengeStore {
   put(challenge: string, purpose: ChallengePurpose, ttlSeconds: number): Promise<void>;
   /** The challenge's purpose, removing it: a second take, or one after it expired, answers null. */
   take(challenge: string): Promise<ChallengePurpose | null>;
+  /** Marks a challenge used for `ttlSeconds`: true the first time, false while it is marked (a replay). */
+  claim(challenge: string, ttlSeconds: number): Promise<boolean>;
 }
 
 /** Challenges arrive back from clients: a digest keeps the key short and brace-free whatever they send. */
@@ -30,8 +34,12 @@ export class RedisChallengeStore implements ChallengeStore {
     return stored === null ? null : (JSON.parse(stored) as ChallengePurpose);
   }
 
-  private key(challenge: string): string {
-    return `${this.keyPrefix}{webauthn:${digest(challenge)}}`;
+  async claim(challenge: string, ttlSeconds: number): Promise<boolean> {
+    return (await this.call(() => this.redis.set(this.key(challenge, 'webauthn-used'), '1', 'EX', ttlSeconds, 'NX'))) === 'OK';
+  }
+
+  private key(challenge: string, space: 'webauthn' | 'webauthn-used' = 'webauthn'): string {
+    return `${this.keyPrefix}{${space}:${digest(challenge)}}`;
   }
 
   private async call<T>(command: () => Promise<T>): Promise<T> {
@@ -45,6 +53,7 @@ export class RedisChallengeStore implements ChallengeStore {
 
 export class MemoryChallengeStore implements ChallengeStore {
   private readonly challenges = new Map<string, { purpose: ChallengePurpose; expiresAtMs: number }>();
+  private readonly used = new Map<string, number>();
 
   constructor(private readonly nowMs: () => number = Date.now) {}
 
@@ -59,5 +68,14 @@ export class MemoryChallengeStore implements ChallengeStore {
     const entry = this.challenges.get(key);
     this.challenges.delete(key);
     return entry && entry.expiresAtMs > this.nowMs() ? entry.purpose : null;
+  }
+
+  async claim(challenge: string, ttlSeconds: number): Promise<boolean> {
+    const now = this.nowMs();
+    for (const [key, expiresAtMs] of this.used) if (expiresAtMs <= now) this.used.delete(key);
+    const key = digest(challenge);
+    if (this.used.has(key)) return false;
+    this.used.set(key, now + ttlSeconds * 1000);
+    return true;
   }
 }

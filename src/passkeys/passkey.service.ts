@@ -20,6 +20,7 @@ import { notifyFactorChange, type FactorNotifier } from '../mfa/factor-notice';
 import { LAST_SIGN_IN_METHOD_MESSAGE } from '../users/sign-in-methods';
 import type { UserRecord, UserRepository } from '../users/user';
 import type { ChallengePurpose, ChallengeStore } from './challenge.store';
+import type { SignInChallenges } from './sign-in-challenge';
 import type { PasskeyRecord, PasskeyRepository } from './passkey';
 import { parseCeremonyResponse, passkeyName, userHandleOf } from './webauthn-input';
 
@@ -29,6 +30,8 @@ export interface PasskeyServiceDeps {
   users: UserRepository;
   passkeys: PasskeyRepository;
   challenges: ChallengeStore;
+  /** Sign-in challenges: signed, not stored, until one comes back. */
+  signInChallenges: SignInChallenges;
   limits: Pick<RateLimits, 'beginPasswordlessSignIn' | 'passwordlessSignInSucceeded'>;
   /** AuthService.signIn: the session, once the passkey is proven. */
   signIn: (user: UserRecord, client: ClientInfo, method: string) => Promise<AuthResult>;
@@ -118,23 +121,19 @@ export class PasskeyService {
   }
 
   /**
-   * Sign-in options. With an email, that account's passkeys are listed (for authenticators that cannot
-   * discover); without one, or for an unknown email, none are, and the authenticator offers its own.
-   */
-  /**
    * The same options whatever `email` says: every passkey registered here is discoverable (residentKey
    * 'required'), so the authenticator finds its own, and listing an account's credentials would tell
    * anyone which emails have an account with passkeys. `email` stays in the signature (SPEC §11).
+   * Anyone may ask, as often as they like: the challenge is signed, and nothing is stored.
    */
-  async loginOptions(_email: string | null): Promise<unknown> {
-    const options = await generateAuthenticationOptions({
+  loginOptions(_email: string | null): Promise<unknown> {
+    return generateAuthenticationOptions({
       rpID: this.deps.settings.rpId,
       allowCredentials: [],
       userVerification: 'required',
       timeout: CHALLENGE_TTL_SECONDS * 1000,
+      challenge: this.deps.signInChallenges.issue(CHALLENGE_TTL_SECONDS),
     });
-    await this.deps.challenges.put(options.challenge, { kind: 'authentication' }, CHALLENGE_TTL_SECONDS);
-    return options;
   }
 
   async login(input: unknown, client: ClientInfo): Promise<AuthResult> {
@@ -160,7 +159,7 @@ export class PasskeyService {
     try {
       const verification = await verifyAuthenticationResponse({
         response,
-        expectedChallenge: (challenge) => this.take(challenge, { kind: 'authentication' }),
+        expectedChallenge: (challenge) => this.claimSignIn(challenge),
         expectedOrigin: [...this.deps.settings.origins],
         expectedRPID: this.deps.settings.rpId,
         credential: { id: passkey.credentialId, publicKey: passkey.publicKey, counter: passkey.counter, transports: passkey.transports },
@@ -182,7 +181,13 @@ export class PasskeyService {
     return this.deps.signIn(user, client, 'passkey');
   }
 
-  /** The challenge callback: takes it (single use) whatever the outcome, true only for the expected purpose. */
+  /** The sign-in challenge callback: one we signed, not expired, and used once (claimed whatever the outcome). */
+  private async claimSignIn(challenge: string): Promise<boolean> {
+    const secondsLeft = this.deps.signInChallenges.secondsLeft(challenge);
+    return secondsLeft !== null && (await this.deps.challenges.claim(challenge, secondsLeft));
+  }
+
+  /** The registration challenge callback: takes it (single use) whatever the outcome, true only for the expected purpose. */
   private async take(challenge: string, expected: ChallengePurpose): Promise<boolean> {
     const purpose = await this.deps.challenges.take(challenge);
     return purpose !== null && JSON.stringify(purpose) === JSON.stringify(expected);

@@ -94,6 +94,16 @@ function challengeStoreContract(name: string, makeStore: () => Promise<Opened<Ch
       expect(taken.filter((purpose) => purpose !== null)).toEqual([{ kind: 'authentication' }]);
     });
 
+    it('claims a challenge once: a second claim, or many at once, find it used until its time to live ends', async () => {
+      const challenge = newId();
+      const claims = await Promise.all(Array.from({ length: 10 }, () => store.claim(challenge, 1)));
+      expect(claims.filter(Boolean)).toHaveLength(1);
+      expect(await store.claim(challenge, 1)).toBe(false);
+      expect(await store.take(challenge)).toBeNull(); // a claimed challenge is not a stored one
+      await sleep(2_100);
+      expect(await store.claim(challenge, 1)).toBe(true); // by then its signature has expired anyway
+    });
+
     it('drops a challenge after its time to live', async () => {
       const challenge = newId();
       await store.put(challenge, { kind: 'authentication' }, 1);
@@ -126,7 +136,7 @@ if (redisUrl) {
       try {
         const attempts = new RedisMfaAttemptStore(dead, redisPrefix);
         const challenges = new RedisChallengeStore(dead, redisPrefix);
-        for (const operation of [attempts.isLive(newId(), MAX), attempts.consume(newId(), MAX, TTL), challenges.take(newId()), challenges.put(newId(), { kind: 'authentication' }, TTL)]) {
+        for (const operation of [attempts.isLive(newId(), MAX), attempts.consume(newId(), MAX, TTL), challenges.take(newId()), challenges.put(newId(), { kind: 'authentication' }, TTL), challenges.claim(newId(), TTL)]) {
           await expect(operation).rejects.toMatchObject({ extensions: { code: 'SERVICE_UNAVAILABLE' } });
         }
       } finally {

@@ -2,6 +2,7 @@
 // the page calls navigator.credentials.create/get with the options GraphQL gave, the service verifies the
 // results. Registration, sign-out, sign-in with the passkey alone (discoverable), and the attacks: a
 // replayed assertion and a cloned authenticator are refused.
+import { Redis } from 'ioredis';
 import { codeOf, newAccount, type Account } from '../helpers/accounts';
 import { openBrowser, serveTestPage, type BrowserSession } from '../helpers/chromium';
 import { LOGIN, LOGOUT, ME } from '../helpers/graphql';
@@ -128,6 +129,44 @@ describe('passkeys in Chromium', () => {
     expect(replay.data).toBeNull();
     expect(replay.cookies.access_token).toBeUndefined();
     expect((await failureReasons(account.id)).join()).toMatch(/challenge/i);
+  });
+
+  it('refuses a sign-in challenge it never issued, and one past its five minutes, whatever the authenticator signed', async () => {
+    const account = await newAccount(server);
+    await registerPasskey(account);
+    const options = (await server.gql(LOGIN_OPTIONS, {})).data!.passkeyLoginOptions as Json;
+    const issued = Buffer.from(options.challenge as string, 'base64url');
+    const forgeries = [
+      Buffer.alloc(issued.length, 7).toString('base64url'), // the right length, not signed by us
+      Buffer.concat([issued.subarray(0, 16), Buffer.from([0, 0, 0xff, 0xff, 0xff, 0xff]), issued.subarray(22)]).toString('base64url'), // our tag, a later expiry
+    ];
+    for (const challenge of forgeries) {
+      const refused = await server.gql(LOGIN_WITH_PASSKEY, { response: await get({ ...options, challenge }) });
+      expect(refused.errors![0]).toMatchObject({ message: 'Passkey sign-in failed', extensions: { code: 'UNAUTHENTICATED' } });
+      expect(refused.cookies.access_token).toBeUndefined();
+    }
+
+    const late = await signInAssertion();
+    clock.advance(5 * 60 + 1);
+    const expired = await server.gql(LOGIN_WITH_PASSKEY, { response: late });
+    expect(expired.errors![0]).toMatchObject({ message: 'Passkey sign-in failed', extensions: { code: 'UNAUTHENTICATED' } });
+    expect((await failureReasons(account.id)).filter((reason) => /challenge/i.test(reason))).toHaveLength(3);
+    // The passkey itself is fine: with a fresh challenge it signs in.
+    expect((await server.gql(LOGIN_WITH_PASSKEY, { response: await signInAssertion() })).data!.loginWithPasskey.user.id).toBe(account.id);
+  });
+
+  it('stores nothing when anyone asks for sign-in options, however often: the challenge is signed, not kept', async () => {
+    const redis = new Redis(server.env.REDIS_URL!);
+    const challengeKeys = async () => (await redis.keys(`${server.config.redisKeyPrefix}{webauthn*`)).length;
+    try {
+      const before = await challengeKeys();
+      const challenges = new Set<string>();
+      for (let call = 0; call < 50; call += 1) challenges.add(((await server.gql(LOGIN_OPTIONS, {})).data!.passkeyLoginOptions as Json).challenge);
+      expect(challenges.size).toBe(50);
+      expect(await challengeKeys()).toBe(before);
+    } finally {
+      redis.disconnect();
+    }
   });
 
   it('refuses a cloned authenticator: a signature counter that does not rise', async () => {
