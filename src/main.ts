@@ -2,7 +2,7 @@
 // First, before any dependency loads: an unsupported Node.js stops here with one line.
 import './infra/node-version';
 // Tracing first: its instrumentations must hook http, express, graphql, ioredis and pg before they load.
-import './observability/tracing';
+import { stopTracing } from './observability/tracing';
 import 'reflect-metadata';
 import dotenv from 'dotenv';
 import { createApp } from './app';
@@ -59,7 +59,9 @@ async function main(): Promise<void> {
       logger.error('shutdown timed out');
       process.exit(1);
     }, SHUTDOWN_TIMEOUT_MS).unref();
-    void closeAll(() => app.close(), [sessions, userChanges, database]).then(() => process.exit(0));
+    void closeAll(() => app.close(), [sessions, userChanges, database])
+      .then(stopTracing) // the spans of the last requests, exported before the process ends
+      .then(() => process.exit(0));
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));

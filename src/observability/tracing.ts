@@ -16,7 +16,19 @@ const endpoint = process.env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim() || process.env.
 /** Only what tells a request apart: a query string may carry anything a client put there. */
 const QUERY_ATTRIBUTES = ['http.target', 'http.url', 'url.query', 'url.full'];
 
+let sdk: Sdk.NodeSDK | undefined;
+let stopped: Promise<void> | undefined;
+
 if (endpoint) startTracing();
+
+/**
+ * Ends tracing once the last spans are exported (the batch processor otherwise waits up to
+ * OTEL_BSP_SCHEDULE_DELAY): main.ts awaits it at shutdown, after the app closed. Nothing with tracing off.
+ */
+export function stopTracing(): Promise<void> {
+  stopped ??= sdk ? sdk.shutdown().catch(() => undefined) : Promise.resolve();
+  return stopped;
+}
 
 function startTracing(): void {
   // Loaded here, synchronously: instrumentations must hook modules before main.ts requires them, and
@@ -33,7 +45,7 @@ function startTracing(): void {
   // Traces only: metrics are Prometheus's (METRICS_PORT), logs go to stdout with the trace id in them.
   process.env.OTEL_METRICS_EXPORTER ||= 'none';
   process.env.OTEL_LOGS_EXPORTER ||= 'none';
-  const sdk = new NodeSDK({
+  sdk = new NodeSDK({
     instrumentations: [
       new HttpInstrumentation({
         requestHook: (span, request) => {
@@ -51,8 +63,6 @@ function startTracing(): void {
     ],
   });
   sdk.start();
-  const stop = () => void sdk.shutdown().catch(() => undefined);
-  process.once('beforeExit', stop);
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  // Signals are main.ts's: it closes the app first, then calls stopTracing.
+  process.once('beforeExit', () => void stopTracing());
 }

@@ -79,7 +79,7 @@ const redisUrl = realRedisUrl();
         REDIS_KEY_PREFIX: newRedisPrefix(),
         OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(receiver.address() as net.AddressInfo).port}`,
         OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
-        OTEL_BSP_SCHEDULE_DELAY: '100',
+        // The batch processor's default delay (5 s): the shutdown test below relies on it.
       },
     });
     child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -162,6 +162,24 @@ const redisUrl = realRedisUrl();
     // The operation's document is recorded with its literal values replaced, and no variables at all.
     expect(spans.some((span) => span.attributes.some((a) => a.key.startsWith('graphql.variables')))).toBe(false);
   });
+
+  // Last in this block: it stops the process.
+  it('exports the spans of a login still in flight when SIGTERM arrives: the app finishes it, then tracing flushes, then the process exits', async () => {
+    const input = newUser();
+    await post(REGISTER, { input }, 'trace-last-register');
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const answer = post(LOGIN, { input: { email: input.email, password: input.password } }, 'trace-in-flight');
+    await new Promise((resolve) => setTimeout(resolve, 15)); // on the wire, its password still being hashed
+    child.kill('SIGTERM');
+    expect((await answer).data.login!.user.id).toBeDefined();
+    expect(await exited).toBe(0);
+
+    const line = output.split('\n').find((candidate) => candidate.includes('"requestId":"trace-in-flight"'));
+    const traceId = line ? (JSON.parse(line) as { traceId?: string }).traceId : undefined;
+    expect(traceId).toHaveLength(32);
+    // No waiting: what the process exported before it exited is all there will ever be.
+    const names = spans.filter((span) => span.traceId === traceId).map((span) => span.name);
+    expect(names).toContain('password.verify');
+    expect(names.some((name) => name.startsWith('POST'))).toBe(true);
+  });
 });
-
-
