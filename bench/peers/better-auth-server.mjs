@@ -5,7 +5,8 @@
 // BA_MODE picks the variant:
 //   db     sessions in PostgreSQL, no cookie cache: every request reads the session (and its user),
 //          so a revoked session is refused at once, as in Portcullis
-//   redis  the same with better-auth's secondaryStorage on Redis (ioredis): sessions live in Redis
+//   redis  the same with better-auth's Redis secondaryStorage (@better-auth/redis-storage, ioredis):
+//          sessions live in Redis
 //   cookie the db mode with the cookie cache on: a signed session_data cookie answers until maxAge,
 //          so a revoked session keeps working until then
 // Environment: DATABASE_URL, REDIS_URL, REDIS_KEY_PREFIX, BETTER_AUTH_SECRET, BA_MODE.
@@ -13,6 +14,7 @@
 import { createHash } from 'node:crypto';
 import { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
+import { redisStorage } from '@better-auth/redis-storage';
 import { betterAuth } from 'better-auth';
 import { getMigrations } from 'better-auth/db/migration';
 import { fromNodeHeaders } from 'better-auth/node';
@@ -29,7 +31,7 @@ const COOKIE_CACHE_SECONDS = 60 * 60;
 const cheapHash = async (password) => createHash('sha256').update(password).digest('base64url');
 
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 10 });
-const redis = mode === 'redis' ? new Redis(process.env.REDIS_URL, { keyPrefix: process.env.REDIS_KEY_PREFIX, enableAutoPipelining: true }) : undefined;
+const redis = mode === 'redis' ? new Redis(process.env.REDIS_URL) : undefined;
 
 const auth = betterAuth({
   baseURL: 'http://127.0.0.1',
@@ -43,13 +45,8 @@ const auth = betterAuth({
   rateLimit: { enabled: false },
   telemetry: { enabled: false },
   advanced: { useSecureCookies: false },
-  ...(redis && {
-    secondaryStorage: {
-      get: (key) => redis.get(key),
-      set: (key, value, ttl) => (ttl ? redis.set(key, value, 'EX', ttl) : redis.set(key, value)),
-      delete: (key) => redis.del(key),
-    },
-  }),
+  // better-auth's own Redis secondary storage (@better-auth/redis-storage), on an ioredis client.
+  ...(redis && { secondaryStorage: redisStorage({ client: redis, keyPrefix: process.env.REDIS_KEY_PREFIX }) }),
   session: mode === 'cookie' ? { cookieCache: { enabled: true, maxAge: COOKIE_CACHE_SECONDS } } : {},
 });
 
