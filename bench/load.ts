@@ -39,6 +39,11 @@ export const shapes = {
     const pick = cycle(sessions);
     return { setup: (request) => ({ ...request, body: ME, headers: { ...request.headers, cookie: `access_token=${pick().accessToken}; logged_in=true` } }) };
   },
+  /** A peer's `me` with the Cookie header its sign-in set (better-auth is cookie-based). */
+  meCookieHeader: (sessions: readonly { cookie: string }[]): Shape => {
+    const pick = cycle(sessions);
+    return { setup: (request) => ({ ...request, body: ME, headers: { ...request.headers, cookie: pick().cookie } }) };
+  },
   login: (users: readonly BenchUser[]): Shape => {
     const pick = cycle(users);
     return {

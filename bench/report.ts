@@ -15,6 +15,10 @@ export const GOALS: Goal[] = [
   { name: 'F during L / F', numerator: 'F during L', denominator: 'F', goal: 0.7 },
   { name: 'X / F', numerator: 'X', denominator: 'F', goal: 0.5 },
   { name: 'F at scale / F at 1k', numerator: 'F at scale', denominator: 'F', goal: 0.95 },
+  // --peers: better-auth's `me` in each of its session modes (bench/peers).
+  { name: 'F / better-auth (BA)', numerator: 'F', denominator: 'BA', goal: 4 },
+  { name: 'F / BA-redis', numerator: 'F', denominator: 'BA-redis', goal: 4 },
+  { name: 'F / BA-cookie', numerator: 'F', denominator: 'BA-cookie', goal: 4 },
 ];
 
 export type Rounds = Record<string, Measurement[]>;

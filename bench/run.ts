@@ -1,6 +1,7 @@
-// npm run bench [-- --quick | --smoke]: starts the real service (createApp on real PostgreSQL and
-// Redis, in a database and key prefix of its own), runs the variants of issue 4 in interleaved
-// rounds, prints the table and writes it to bench/results/<mode>.json. Cleans up after itself.
+// npm run bench [-- --quick | --smoke] [--peers] [--only=F,BA,...]: starts the real service (createApp
+// on real PostgreSQL and Redis, in a database and key prefix of its own), runs the variants of issue 4
+// in interleaved rounds, prints the table and writes it to bench/results/<mode>.json. --peers adds
+// better-auth in three modes (bench/peers). Cleans up after itself.
 import 'reflect-metadata';
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -16,6 +17,7 @@ import { migrateDatabase } from '../src/infra/migrate';
 import { createRedis } from '../src/infra/redis';
 import { RedisSessionStore } from '../src/sessions/redis-session-store';
 import { measure, shapes, type Measurement } from './load';
+import { PEER_DESCRIPTIONS, preflightPeers, startPeers, type PeerName, type Peers } from './peers/peers';
 import { formatTable, ratios, type Rounds } from './report';
 import { BENCH_PASSWORD, deletePrefix, seedSessions, seedUsers, usedMemory, type BenchSession } from './seed';
 import type { ServerCommand, ServerMessage } from './server';
@@ -42,6 +44,7 @@ const DESCRIPTIONS: Record<string, string> = {
   X: 'refresh: every connection rotates its own chain',
   'F at scale': 'F with the scale data set loaded',
   'H at scale': 'H with the scale data set loaded (machine drift check)',
+  ...PEER_DESCRIPTIONS,
 };
 
 async function main(): Promise<void> {
@@ -78,6 +81,7 @@ async function main(): Promise<void> {
   const loader = new Redis(redisUrl, { enableAutoPipelining: true, lazyConnect: true });
   const children: ChildProcess[] = [];
   let pool: pg.Pool | undefined;
+  let peers: Peers | undefined;
   console.log(`Portcullis benchmark (${mode}): database ${databaseName}, Redis prefix ${env.REDIS_KEY_PREFIX}`);
   console.log(`machine: ${os.availableParallelism()} cores, ${os.cpus()[0]?.model ?? '?'}, node ${process.version}, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   console.log('load generator: autocannon in this process; each server is a child process; all share the same cores');
@@ -101,6 +105,12 @@ async function main(): Promise<void> {
     const jwtOnly = await startServer({ ...env, BENCH_CONTEXT: process.env.BENCH_S_CONTEXT ?? 'jwt-only' }, children);
     await preflight(product.url, jwtOnly.url, sessions, chains);
     const idleChains = chains.map((chain) => ({ token: chain.refreshToken }));
+    const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length).split(',');
+    if (process.argv.includes('--peers')) {
+      const names = (Object.keys(PEER_DESCRIPTIONS) as PeerName[]).filter((name) => !only || only.includes(name));
+      peers = await startPeers({ names, admin, adminUrl, redisUrl, redis, id, users: BASE_USERS, sessions: BASE_SESSIONS, children });
+      await preflightPeers(peers.peers);
+    }
 
     const variants: Record<string, () => Promise<Measurement>> = {
       H: () => measure(product.url, shapes.anonymous(), run()),
@@ -117,12 +127,12 @@ async function main(): Promise<void> {
         return during;
       },
       X: () => measure(product.url, shapes.refresh(idleChains), run()),
+      ...Object.fromEntries(Object.entries(peers?.peers ?? {}).map(([name, peer]) => [name, () => measure(peer.url, shapes.meCookieHeader(peer.sessions), run())])),
     };
     function run() {
       return { seconds: profile.seconds, connections: CONNECTIONS };
     }
 
-    const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length).split(',');
     if (only) for (const name of Object.keys(variants)) if (!only.includes(name)) delete variants[name];
     const rounds: Rounds = {};
     if (profile.warmup > 0) {
@@ -179,6 +189,7 @@ async function main(): Promise<void> {
     await Promise.all(children.map(stopServer));
     const deleted = await deletePrefix(redis, config.redisKeyPrefix).catch(() => -1);
     console.log(`cleaned up: ${deleted} Redis keys under ${config.redisKeyPrefix}, database ${databaseName}`);
+    await peers?.cleanup().catch((error: unknown) => console.error('peers cleanup failed:', error));
     await pool?.end();
     await admin.query(`DROP DATABASE IF EXISTS "${databaseName}" WITH (FORCE)`);
     await admin.end();
