@@ -16,6 +16,8 @@ export default tseslint.config(
       '@typescript-eslint/require-await': 'off',
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+      // A guard a router cannot see: guard with src/auth/directives.ts, which also publishes the directives.
+      'no-restricted-imports': ['error', { paths: [{ name: 'type-graphql', importNames: ['Authorized'], message: 'Use SignedIn() or Requires(...) from src/auth/directives.ts: they publish @authenticated / @requiresScopes with the check.' }] }],
     },
   },
   {

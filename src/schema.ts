@@ -9,7 +9,6 @@ import { AdminResolver } from './admin/admin.resolver';
 import type { AdminService } from './admin/admin.service';
 import { AuditResolver } from './audit/audit.resolver';
 import type { AuditService } from './audit/audit.service';
-import { authChecker } from './auth/auth-checker';
 import { ClientResolver } from './clients/client.resolver';
 import type { ClientAdminService } from './clients/client-admin.service';
 import type { ClientCredentialsService } from './clients/client-credentials.service';
@@ -112,7 +111,6 @@ export function buildTypeGraphQLSchema(deps: SchemaDeps): Promise<GraphQLSchema>
       RecoveryResolver,
     ],
     container,
-    authChecker,
     scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
     validate: false,
     // Federation directives are only defined once buildSubgraphSchema adds the @link.

@@ -1,4 +1,5 @@
-import { Arg, Authorized, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
+import { Requires } from '../auth/directives';
 import { actorOf } from '../audit/actor';
 import type { Context } from '../context';
 import { Scope } from '../auth/scopes';
@@ -11,7 +12,7 @@ import { UserConnection } from './user-connection.type';
 export class AdminResolver {
   constructor(private readonly admin: AdminService) {}
 
-  @Authorized(Role.ADMIN, Scope.USERS_READ)
+  @Requires(Role.ADMIN, Scope.USERS_READ)
   @Query(() => UserConnection, { description: 'ADMIN or scope users:read. Users oldest first; search matches email or name.' })
   users(
     @Arg('first', () => Int, { nullable: true, description: '1–100, default 20.' }) first: number | null,
@@ -21,19 +22,19 @@ export class AdminResolver {
     return this.admin.listUsers({ first, after, search });
   }
 
-  @Authorized(Role.ADMIN)
+  @Requires(Role.ADMIN)
   @Mutation(() => User, { description: "ADMIN only. Revokes the user's sessions; the last active ADMIN cannot be demoted." })
   setUserRole(@Arg('id', () => ID) id: string, @Arg('role', () => Role) role: Role, @Ctx() ctx: Context): Promise<UserRecord> {
     return this.admin.setRole(id, role, actorOf(ctx));
   }
 
-  @Authorized(Role.ADMIN, Scope.USERS_WRITE)
+  @Requires(Role.ADMIN, Scope.USERS_WRITE)
   @Mutation(() => User, { description: 'ADMIN or scope users:write. Revokes every session at once; login then answers FORBIDDEN.' })
   disableUser(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<UserRecord> {
     return this.admin.disable(id, actorOf(ctx));
   }
 
-  @Authorized(Role.ADMIN, Scope.USERS_WRITE)
+  @Requires(Role.ADMIN, Scope.USERS_WRITE)
   @Mutation(() => User, { description: 'ADMIN or scope users:write.' })
   enableUser(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<UserRecord> {
     return this.admin.enable(id, actorOf(ctx));

@@ -1,4 +1,5 @@
-import { Arg, Authorized, ID, Int, Query, Resolver } from 'type-graphql';
+import { Arg, ID, Int, Query, Resolver } from 'type-graphql';
+import { Requires } from '../auth/directives';
 import { Scope } from '../auth/scopes';
 import { Role } from '../users/user';
 import { AuthEventType } from './audit-event';
@@ -9,7 +10,7 @@ import { AuthEventConnection } from './auth-event.type';
 export class AuditResolver {
   constructor(private readonly audit: AuditService) {}
 
-  @Authorized(Role.ADMIN, Scope.AUDIT_READ)
+  @Requires(Role.ADMIN, Scope.AUDIT_READ)
   @Query(() => AuthEventConnection, { description: 'ADMIN or scope audit:read. The audit log, newest first.' })
   auditEvents(
     @Arg('first', () => Int, { nullable: true, description: '1–100, default 20.' }) first: number | null,

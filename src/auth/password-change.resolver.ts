@@ -1,4 +1,5 @@
-import { Arg, Authorized, Ctx, Mutation, Resolver } from 'type-graphql';
+import { Arg, Ctx, Mutation, Resolver } from 'type-graphql';
+import { SignedIn } from './directives';
 import { actorOf } from '../audit/actor';
 import type { Context } from '../context';
 import type { PasswordChangeService } from './password-change.service';
@@ -7,7 +8,7 @@ import type { PasswordChangeService } from './password-change.service';
 export class PasswordChangeResolver {
   constructor(private readonly passwords: PasswordChangeService) {}
 
-  @Authorized()
+  @SignedIn()
   @Mutation(() => Boolean, { description: "Changes the viewer's password; keeps this session and revokes every other one." })
   async changePassword(
     @Arg('currentPassword', () => String) currentPassword: string,

@@ -4,7 +4,7 @@ import { Role } from '../users/user';
 
 export type RoleScopes = Readonly<Record<Role, readonly string[]>>;
 
-export const DEFAULT_ROLE_SCOPES = 'USER=profile:read;ADMIN=profile:read users:read users:write';
+export const DEFAULT_ROLE_SCOPES = 'USER=profile:read;ADMIN=profile:read admin users:read users:write';
 
 /** RFC 6749 §3.3 scope-token: printable ASCII except space, `"` and `\`. */
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
@@ -34,6 +34,25 @@ export function parseRoleScopes(text: string): { scopes: RoleScopes } | { proble
   return problems.length > 0 ? { problems } : { scopes: Object.freeze(scopes) };
 }
 
+/**
+ * What the authorization directives need of ROLE_SCOPES: every role holds profile:read (`me`, and every
+ * operation for a signed-in user), ADMIN holds admin and no other role does. Refused rather than filled
+ * in: an operator who wrote the list should see what it does, not have it quietly changed.
+ */
+export function roleScopeProblems(scopes: RoleScopes): string[] {
+  const problems: string[] = [];
+  const withoutMe = Object.values(Role).filter((role) => !scopes[role].includes(PROFILE_READ_SCOPE));
+  if (withoutMe.length > 0) {
+    problems.push(`ROLE_SCOPES gives ${withoutMe.join(' and ')} no ${PROFILE_READ_SCOPE}, which \`me\` requires (a role left out gets no scopes): add it, like ${withoutMe.map((role) => `${role}=${PROFILE_READ_SCOPE}`).join(';')}`);
+  }
+  if (!scopes[Role.ADMIN].includes(ADMIN_SCOPE)) {
+    problems.push(`ROLE_SCOPES gives ADMIN no ${ADMIN_SCOPE}, which ADMIN-only operations require: add it, like ADMIN=${[...scopes[Role.ADMIN], ADMIN_SCOPE].join(',')}`);
+  }
+  const others = Object.values(Role).filter((role) => role !== Role.ADMIN && scopes[role].includes(ADMIN_SCOPE));
+  if (others.length > 0) problems.push(`ROLE_SCOPES gives ${others.join(' and ')} ${ADMIN_SCOPE}, which stands for the ADMIN role: only ADMIN may hold it`);
+  return problems;
+}
+
 /** True when the scopes satisfy @requiresScopes(scopes: anyOf): every scope of at least one inner list. */
 export function satisfies(granted: readonly string[], anyOf: readonly (readonly string[])[]): boolean {
   return anyOf.some((allOf) => allOf.every((scope) => granted.includes(scope)));
@@ -52,5 +71,15 @@ export type Scope = (typeof Scope)[keyof typeof Scope];
 
 export const CLIENT_SCOPES: readonly string[] = Object.values(Scope);
 
-/** What `me` requires (@requiresScopes); in every role's default scopes. */
+/**
+ * What `me` requires (@requiresScopes). Every role must hold it (config) and no machine client can, so
+ * it is also what every operation for a signed-in user requires: the one mark a router can see of a
+ * user's token as against a client's.
+ */
 export const PROFILE_READ_SCOPE = 'profile:read';
+
+/**
+ * The ADMIN role as a router sees it: ROLE_SCOPES must give it to ADMIN and to no other role, and no
+ * machine client can be granted it, so it holds exactly when the token's role is ADMIN.
+ */
+export const ADMIN_SCOPE = 'admin';

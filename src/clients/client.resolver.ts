@@ -1,4 +1,5 @@
-import { Arg, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { Requires } from '../auth/directives';
 import { actorOf } from '../audit/actor';
 import type { Context } from '../context';
 import { Role } from '../users/user';
@@ -14,13 +15,13 @@ export class ClientResolver {
     private readonly credentials: ClientCredentialsService,
   ) {}
 
-  @Authorized(Role.ADMIN)
+  @Requires(Role.ADMIN)
   @Query(() => [ServiceClient], { description: 'ADMIN only. Every machine client, oldest first.' })
   serviceClients(): Promise<ServiceClientRecord[]> {
     return this.admin.list();
   }
 
-  @Authorized(Role.ADMIN)
+  @Requires(Role.ADMIN)
   @Mutation(() => ServiceClientSecret, { description: 'ADMIN only. The secret is in the answer, and nowhere else, ever.' })
   createServiceClient(
     @Arg('name', () => String) name: string,
@@ -30,13 +31,13 @@ export class ClientResolver {
     return this.admin.create({ name, scopes }, actorOf(ctx));
   }
 
-  @Authorized(Role.ADMIN)
+  @Requires(Role.ADMIN)
   @Mutation(() => ServiceClientSecret, { description: 'ADMIN only. A new secret; the old one and its tokens stop working at once.' })
   rotateServiceClientSecret(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<ServiceClientSecret> {
     return this.admin.rotateSecret(id, actorOf(ctx));
   }
 
-  @Authorized(Role.ADMIN)
+  @Requires(Role.ADMIN)
   @Mutation(() => ServiceClient, { description: 'ADMIN only. Its tokens are refused at once.' })
   disableServiceClient(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<ServiceClientRecord> {
     return this.admin.disable(id, actorOf(ctx));

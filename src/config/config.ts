@@ -2,7 +2,7 @@
 // or throws ConfigError listing every problem, one line each.
 import { availableParallelism } from 'node:os';
 import type { Algorithm, TokenKeys } from '../auth/keys';
-import { PROFILE_READ_SCOPE, type RoleScopes } from '../auth/scopes';
+import { roleScopeProblems, type RoleScopes } from '../auth/scopes';
 import type { Duration } from './duration';
 import { envSchema, type Env, type RawEnv } from './env.schema';
 import type { DataKeys } from '../crypto/data-cipher';
@@ -200,11 +200,7 @@ export function loadConfig(rawEnv: RawEnv = process.env): Config {
   if (env.REFRESH_TOKEN_TTL.seconds > env.SESSION_MAX_AGE.seconds && valid('REFRESH_TOKEN_TTL', 'SESSION_MAX_AGE')) {
     problems.push('REFRESH_TOKEN_TTL must not be longer than SESSION_MAX_AGE');
   }
-  const withoutMe = Object.entries(env.ROLE_SCOPES).filter(([, scopes]) => !scopes.includes(PROFILE_READ_SCOPE)).map(([role]) => role);
-  if (withoutMe.length > 0 && valid('ROLE_SCOPES')) {
-    // Refused rather than filled in: an operator who wrote the list should see what it does, not have it quietly changed.
-    problems.push(`ROLE_SCOPES gives ${withoutMe.join(' and ')} no ${PROFILE_READ_SCOPE}, which \`me\` requires (a role left out gets no scopes): add it, like ${withoutMe.map((role) => `${role}=${PROFILE_READ_SCOPE}`).join(';')}`);
-  }
+  if (valid('ROLE_SCOPES')) problems.push(...roleScopeProblems(env.ROLE_SCOPES));
   if (env.CLIENT_TOKEN_TTL.seconds > 86_400) {
     problems.push('CLIENT_TOKEN_TTL must be at most 1d: client tokens cannot be refreshed, only re-requested, and a shorter life limits a leaked one');
   }

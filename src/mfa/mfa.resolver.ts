@@ -1,4 +1,5 @@
-import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, ID, Mutation, Resolver, Root } from 'type-graphql';
+import { Requires, SignedIn } from '../auth/directives';
 import { actorOf } from '../audit/actor';
 import { AuthPayload } from '../auth/auth-payload.type';
 import { issueAuthPayload } from '../auth/issue-auth-payload';
@@ -18,25 +19,25 @@ export class MfaResolver {
     private readonly refreshTokenInBody: boolean,
   ) {}
 
-  @Authorized()
+  @SignedIn()
   @Mutation(() => TotpEnrollment, { description: 'Starts a TOTP enrollment (10 minutes to confirm). CONFLICT when a second factor is already on.' })
   startTotpEnrollment(@Ctx() ctx: Context): Promise<TotpEnrollment> {
     return this.enrollment.start(ctx.viewer!, actorOf(ctx));
   }
 
-  @Authorized()
+  @SignedIn()
   @Mutation(() => RecoveryCodes, { description: "Turns TOTP on with a code from the app; returns ten recovery codes, once. Revokes the user's other sessions." })
   async confirmTotpEnrollment(@Arg('code', () => String) code: string, @Ctx() ctx: Context): Promise<RecoveryCodes> {
     return { codes: await this.enrollment.confirm(ctx.viewer!, code, actorOf(ctx)) };
   }
 
-  @Authorized()
+  @SignedIn()
   @Mutation(() => RecoveryCodes, { description: 'Replaces the recovery codes (the old ones stop working); needs a current TOTP code.' })
   async regenerateRecoveryCodes(@Arg('code', () => String) code: string, @Ctx() ctx: Context): Promise<RecoveryCodes> {
     return { codes: await this.enrollment.regenerateRecoveryCodes(ctx.viewer!, code, actorOf(ctx)) };
   }
 
-  @Authorized()
+  @SignedIn()
   @Mutation(() => Boolean, { description: "Turns TOTP off (false: it was not on). Revokes the user's other sessions." })
   disableTotp(@Arg('password', () => String) password: string, @Ctx() ctx: Context): Promise<boolean> {
     return this.enrollment.disable(ctx.viewer!, password, actorOf(ctx));
@@ -47,7 +48,7 @@ export class MfaResolver {
     return issueAuthPayload(await this.login.verify(mfaToken, code, ctx.client), ctx, this.refreshTokenInBody);
   }
 
-  @Authorized(Role.ADMIN)
+  @Requires(Role.ADMIN)
   @Mutation(() => User, { description: "ADMIN only. Removes the user's TOTP factor and recovery codes and revokes their sessions." })
   resetUserMfa(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<UserRecord> {
     return this.enrollment.reset(id, actorOf(ctx));

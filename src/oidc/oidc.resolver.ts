@@ -1,4 +1,5 @@
-import { Arg, Authorized, Ctx, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Ctx, Mutation, Query, Resolver } from 'type-graphql';
+import { SignedIn } from '../auth/directives';
 import { AuthPayload } from '../auth/auth-payload.type';
 import { issueAuthPayload } from '../auth/issue-auth-payload';
 import type { Context } from '../context';
@@ -31,14 +32,14 @@ export class OidcResolver {
     }
   }
 
-  @Authorized()
+  @SignedIn()
   @Query(() => [LinkedAccount], { description: "The viewer's accounts at OpenID providers." })
   async linkedAccounts(@Ctx() ctx: Context): Promise<LinkedAccount[]> {
     const accounts = await this.oidc.accounts.list(ctx.viewer!.userId);
     return accounts.map((account) => ({ ...account, linkedAt: account.createdAt }));
   }
 
-  @Authorized()
+  @SignedIn()
   @Mutation(() => Boolean, {
     description: "Unlinks the viewer's account at the provider; false when none is linked. Refused (FORBIDDEN) when it is the last way to sign in.",
   })

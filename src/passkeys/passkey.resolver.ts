@@ -1,5 +1,6 @@
 import { JSONResolver } from 'graphql-scalars';
-import { Arg, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { SignedIn } from '../auth/directives';
 import { actorOf } from '../audit/actor';
 import { AuthPayload } from '../auth/auth-payload.type';
 import { issueAuthPayload } from '../auth/issue-auth-payload';
@@ -15,19 +16,19 @@ export class PasskeyResolver {
     private readonly refreshTokenInBody: boolean,
   ) {}
 
-  @Authorized()
+  @SignedIn()
   @Query(() => [Passkey], { description: "The viewer's passkeys, oldest first." })
   passkeys(@Ctx() ctx: Context): Promise<PasskeyRecord[]> {
     return this.service.list(ctx.viewer!);
   }
 
-  @Authorized()
+  @SignedIn()
   @Mutation(() => JSONResolver, { description: 'WebAuthn creation options for navigator.credentials.create (a single-use challenge, 5 minutes).' })
   passkeyRegistrationOptions(@Ctx() ctx: Context): Promise<unknown> {
     return this.service.registrationOptions(ctx.viewer!);
   }
 
-  @Authorized()
+  @SignedIn()
   @Mutation(() => Passkey, { description: 'Saves the passkey made with passkeyRegistrationOptions (the PublicKeyCredential as JSON).' })
   registerPasskey(
     @Arg('response', () => JSONResolver) response: unknown,
@@ -37,7 +38,7 @@ export class PasskeyResolver {
     return this.service.register(ctx.viewer!, response, name, actorOf(ctx));
   }
 
-  @Authorized()
+  @SignedIn()
   @Mutation(() => Boolean, { description: 'False when the viewer has no such passkey; FORBIDDEN when it is their last way to sign in.' })
   deletePasskey(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<boolean> {
     return this.service.delete(ctx.viewer!, id, actorOf(ctx));

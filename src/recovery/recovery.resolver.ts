@@ -1,5 +1,6 @@
 // The GraphQL side of SPEC §10: thin, each field one service call. `User.emailVerified` follows `email`'s rule.
-import { Arg, Authorized, Ctx, FieldResolver, Mutation, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, Mutation, Resolver, Root } from 'type-graphql';
+import { SignedIn } from '../auth/directives';
 import type { Context } from '../context';
 import { mayReadEmail } from '../users/user.resolver';
 import { User } from '../users/user.type';
@@ -29,7 +30,7 @@ export class RecoveryResolver {
     return this.services.verification.verify(token, ctx.viewer, ctx.client);
   }
 
-  @Authorized()
+  @SignedIn()
   @Mutation(() => Boolean, { description: "Sends the viewer a new verification link (the older one stops working); nothing when already verified." })
   async resendVerificationEmail(@Ctx() ctx: Context): Promise<boolean> {
     await this.services.verification.resend(ctx.viewer!, ctx.client);
@@ -52,7 +53,7 @@ export class RecoveryResolver {
     return true;
   }
 
-  @Authorized()
+  @SignedIn()
   @Mutation(() => Boolean, { description: 'Mails a confirmation link to the new address and a notice to the current one.' })
   async requestEmailChange(
     @Arg('newEmail', () => String) newEmail: string,

@@ -1,4 +1,5 @@
-import { Arg, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { SignedIn } from '../auth/directives';
 import { actorOf } from '../audit/actor';
 import type { Context } from '../context';
 import type { SessionService } from './session.service';
@@ -8,13 +9,13 @@ import { Session } from './session.type';
 export class SessionResolver {
   constructor(private readonly service: SessionService) {}
 
-  @Authorized()
+  @SignedIn()
   @Query(() => [Session], { description: "The viewer's live sessions, most recently used first." })
   sessions(@Ctx() ctx: Context): Promise<Session[]> {
     return this.service.list(ctx.viewer!);
   }
 
-  @Authorized()
+  @SignedIn()
   @Mutation(() => Boolean, { description: "Revokes one of the viewer's sessions; false when the viewer has no such session." })
   async revokeSession(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<boolean> {
     const viewer = ctx.viewer!;

@@ -1,7 +1,7 @@
 import { Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
 import type { AuthService } from '../auth/auth.service';
-import { Authenticated, RequiresScopes } from '../auth/directives';
-import { PROFILE_READ_SCOPE, Scope } from '../auth/scopes';
+import { SignedIn } from '../auth/directives';
+import { Scope } from '../auth/scopes';
 import type { Viewer } from '../auth/viewer';
 import type { Context } from '../context';
 import { User } from './user.type';
@@ -24,8 +24,7 @@ export function mayReadEmail(ctx: Context, userId: string): boolean {
 export class UserResolver {
   constructor(private readonly auth: AuthService) {}
 
-  @Authenticated()
-  @RequiresScopes([PROFILE_READ_SCOPE])
+  @SignedIn()
   @Query(() => User, { description: 'The signed-in user (needs scope profile:read).' })
   me(@Ctx() ctx: Context): Promise<UserRecord> {
     return this.auth.currentUser(ctx.viewer!);

@@ -36,17 +36,17 @@ describe('the scope claim', () => {
     const admin = await loginAsAdmin(server);
 
     expect(decodeJwt(user.accessToken).payload.scope).toBe('profile:read');
-    expect(decodeJwt(admin.accessToken).payload.scope).toBe('profile:read users:read users:write');
+    expect(decodeJwt(admin.accessToken).payload.scope).toBe('profile:read admin users:read users:write');
   });
 
   it('follows a configured ROLE_SCOPES', async () => {
-    const custom = await createTestServer({ env: { ROLE_SCOPES: 'USER=profile:read,orders:read;ADMIN=profile:read' } });
+    const custom = await createTestServer({ env: { ROLE_SCOPES: 'USER=profile:read,orders:read;ADMIN=profile:read,admin' } });
     servers.push(custom);
     const user = await registerUser(custom);
     const admin = await loginAsAdmin(custom);
 
     expect(decodeJwt(user.accessToken).payload.scope).toBe('profile:read orders:read');
-    expect(decodeJwt(admin.accessToken).payload.scope).toBe('profile:read');
+    expect(decodeJwt(admin.accessToken).payload.scope).toBe('profile:read admin');
     const users = await custom.gql('{ users(first: 1) { totalCount } }', {}, { token: user.accessToken });
     expect(users.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     expect(users.data).toBeNull();

@@ -123,23 +123,32 @@ describe('extra verification secrets for HS256', () => {
 });
 
 describe('ROLE_SCOPES', () => {
-  it('defaults to profile:read for USER and profile:read users:read users:write for ADMIN', () => {
-    expect(loadConfig({}).jwt.roleScopes).toEqual({ USER: ['profile:read'], ADMIN: ['profile:read', 'users:read', 'users:write'] });
+  it('defaults to profile:read for USER and profile:read admin users:read users:write for ADMIN', () => {
+    expect(loadConfig({}).jwt.roleScopes).toEqual({ USER: ['profile:read'], ADMIN: ['profile:read', 'admin', 'users:read', 'users:write'] });
   });
 
   it('reads scopes separated by spaces or commas and roles in any case', () => {
-    expect(loadConfig({ ROLE_SCOPES: 'admin=profile:read, users:read  audit:read;User=profile:read,orders:read' }).jwt.roleScopes).toEqual({
+    expect(loadConfig({ ROLE_SCOPES: 'admin=profile:read, admin users:read  audit:read;User=profile:read,orders:read' }).jwt.roleScopes).toEqual({
       USER: ['profile:read', 'orders:read'],
-      ADMIN: ['profile:read', 'users:read', 'audit:read'],
+      ADMIN: ['profile:read', 'admin', 'users:read', 'audit:read'],
     });
   });
 
   it('refuses a role left out, or given scopes without profile:read, in one line naming the fix, since me would answer FORBIDDEN', () => {
-    expect(problemsOf({ ROLE_SCOPES: 'ADMIN=profile:read users:read' })).toEqual([
+    expect(problemsOf({ ROLE_SCOPES: 'ADMIN=profile:read admin users:read' })).toEqual([
       'ROLE_SCOPES gives USER no profile:read, which `me` requires (a role left out gets no scopes): add it, like USER=profile:read',
     ]);
-    expect(problemsOf({ ROLE_SCOPES: 'USER=orders:read;ADMIN=' })).toEqual([
+    expect(problemsOf({ ROLE_SCOPES: 'USER=orders:read;ADMIN=admin' })).toEqual([
       'ROLE_SCOPES gives USER and ADMIN no profile:read, which `me` requires (a role left out gets no scopes): add it, like USER=profile:read;ADMIN=profile:read',
+    ]);
+  });
+
+  it('refuses ADMIN without admin (the scope ADMIN-only operations require) and any other role with it, since the scope stands for the role', () => {
+    expect(problemsOf({ ROLE_SCOPES: 'USER=profile:read;ADMIN=profile:read users:read' })).toEqual([
+      'ROLE_SCOPES gives ADMIN no admin, which ADMIN-only operations require: add it, like ADMIN=profile:read,users:read,admin',
+    ]);
+    expect(problemsOf({ ROLE_SCOPES: 'USER=profile:read admin;ADMIN=profile:read admin' })).toEqual([
+      'ROLE_SCOPES gives USER admin, which stands for the ADMIN role: only ADMIN may hold it',
     ]);
   });
 
