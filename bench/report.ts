@@ -15,7 +15,11 @@ export const GOALS: Goal[] = [
   { name: 'F during L / F', numerator: 'F during L', denominator: 'F', goal: 0.7 },
   { name: 'X / F', numerator: 'X', denominator: 'F', goal: 0.5 },
   { name: 'F at scale / F at 1k', numerator: 'F at scale', denominator: 'F', goal: 0.95 },
+  { name: 'C / C0 (coprocessor ceiling)', numerator: 'C', denominator: 'C0', goal: 0.5 },
 ];
+
+/** Latency goals: the median over the rounds of a variant's p99, at most `maxMs`. */
+export const LATENCY_GOALS = [{ name: 'C p99 at 10 connections', variant: 'C', maxMs: 5 }];
 
 export type Rounds = Record<string, Measurement[]>;
 
@@ -62,6 +66,15 @@ export function formatTable(rounds: Rounds, descriptions: Record<string, string>
     const mark = ratio.met ? 'met' : 'NOT met';
     lines.push(
       `${pad(ratio.name, 30)} ${ratio.min.toFixed(2).padStart(6)} ${ratio.median.toFixed(2).padStart(7)} ${ratio.max.toFixed(2).padStart(6)}   ≥ ${ratio.goal.toFixed(2)} ${mark}`,
+    );
+  }
+  for (const goal of LATENCY_GOALS) {
+    const measurements = rounds[goal.variant];
+    if (!measurements?.length) continue;
+    const p99s = measurements.map((m) => m.p99);
+    const met = median(p99s) <= goal.maxMs ? 'met' : 'NOT met';
+    lines.push(
+      `${pad(`${goal.name} (ms)`, 30)} ${Math.min(...p99s).toFixed(1).padStart(6)} ${median(p99s).toFixed(1).padStart(7)} ${Math.max(...p99s).toFixed(1).padStart(6)}   ≤ ${goal.maxMs.toFixed(2)} ${met}`,
     );
   }
   return lines.join('\n');

@@ -15,6 +15,7 @@ import { loadConfig } from '../src/config/config';
 import { migrateDatabase } from '../src/infra/migrate';
 import { createRedis } from '../src/infra/redis';
 import { RedisSessionStore } from '../src/sessions/redis-session-store';
+import { checkCoprocessor, coprocessorShape } from './coprocessor';
 import { measure, shapes, type Measurement } from './load';
 import { formatTable, ratios, type Rounds } from './report';
 import { BENCH_PASSWORD, deletePrefix, seedSessions, seedUsers, usedMemory, type BenchSession } from './seed';
@@ -42,6 +43,8 @@ const DESCRIPTIONS: Record<string, string> = {
   X: 'refresh: every connection rotates its own chain',
   'F at scale': 'F with the scale data set loaded',
   'H at scale': 'H with the scale data set loaded (machine drift check)',
+  C: 'coprocessor: a RouterRequest with a Bearer token, on its own listener',
+  C0: 'bare node:http JSON echo of the same body, own process (C\'s ceiling)',
 };
 
 async function main(): Promise<void> {
@@ -71,6 +74,7 @@ async function main(): Promise<void> {
     RATE_LIMIT_LOGIN_PER_IP: '1000000000',
     RATE_LIMIT_REGISTER_PER_IP: '1000000000',
     RATE_LIMIT_REFRESH_PER_IP: '1000000000',
+    COPROCESSOR_PORT: '0', // the bench server listens on a free port and reports it
   };
   const config = loadConfig(env);
   const admin = new pg.Pool({ connectionString: adminUrl, max: 1 });
@@ -99,7 +103,9 @@ async function main(): Promise<void> {
 
     const product = await startServer(env, children);
     const jwtOnly = await startServer({ ...env, BENCH_CONTEXT: process.env.BENCH_S_CONTEXT ?? 'jwt-only' }, children);
+    const echo = await startServer(env, children, 'echo-server.js');
     await preflight(product.url, jwtOnly.url, sessions, chains);
+    await checkCoprocessor(product.coprocessorUrl!, sessions[0]!);
     const idleChains = chains.map((chain) => ({ token: chain.refreshToken }));
 
     const variants: Record<string, () => Promise<Measurement>> = {
@@ -117,6 +123,8 @@ async function main(): Promise<void> {
         return during;
       },
       X: () => measure(product.url, shapes.refresh(idleChains), run()),
+      C: () => measure(product.coprocessorUrl!, coprocessorShape(sessions), run()),
+      C0: () => measure(echo.url, coprocessorShape(sessions), run()),
     };
     function run() {
       return { seconds: profile.seconds, connections: CONNECTIONS };
@@ -189,13 +197,14 @@ async function main(): Promise<void> {
 
 interface BenchServer {
   url: string;
+  coprocessorUrl?: string;
   argon2(hash: string, seconds: number, concurrency: number): Promise<Measurement>;
 }
 
-function startServer(env: Record<string, string>, children: ChildProcess[]): Promise<BenchServer> {
+function startServer(env: Record<string, string>, children: ChildProcess[], script = 'server.js'): Promise<BenchServer> {
   // BENCH_CPU_PROF=<dir>: each server writes a V8 CPU profile there when it stops.
   const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const child = fork(path.join(__dirname, 'server.js'), [], { env, stdio: 'inherit', execArgv: profile });
+  const child = fork(path.join(__dirname, script), [], { env, stdio: 'inherit', execArgv: profile });
   children.push(child);
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
@@ -203,6 +212,7 @@ function startServer(env: Record<string, string>, children: ChildProcess[]): Pro
       if (message.type !== 'ready') return reject(new Error('unexpected message from the bench server'));
       resolve({
         url: message.url,
+        coprocessorUrl: message.coprocessorUrl,
         argon2: (hash, seconds, concurrency) =>
           new Promise((done) => {
             child.once('message', (reply: ServerMessage) => {

@@ -14,7 +14,7 @@ import { RedisSessionStore } from '../src/sessions/redis-session-store';
 import type { SessionStore } from '../src/sessions/session-store';
 import { RedisUserChangeFeed } from '../src/users/user-change-feed';
 
-export type ServerMessage = { type: 'ready'; url: string } | { type: 'argon2'; operations: number; seconds: number };
+export type ServerMessage = { type: 'ready'; url: string; coprocessorUrl?: string } | { type: 'argon2'; operations: number; seconds: number };
 export type ServerCommand = { type: 'argon2'; hash: string; password: string; seconds: number; concurrency: number } | { type: 'stop' };
 
 /** Trusts the token's subject instead of reading the session: prices what immediate revocation costs. */
@@ -54,6 +54,7 @@ async function main(): Promise<void> {
   const rateLimits = createRateLimits(config.rateLimits, { kind: 'redis', redis, keyPrefix: config.redisKeyPrefix }, config.jwt.keys!, logger);
   const app = await createApp(config, { database, sessions, rateLimits, keys: config.jwt.keys!, logger, userChanges });
   const url = await app.listen(0, '127.0.0.1');
+  const coprocessorUrl = await app.coprocessor?.listen(0, '127.0.0.1');
   const send = (message: ServerMessage) => process.send?.(message);
   process.on('message', (command: ServerCommand) => {
     if (command.type === 'argon2') void argon2Loop(command).then(send);
@@ -64,7 +65,7 @@ async function main(): Promise<void> {
         .then(() => process.exit(0));
     }
   });
-  send({ type: 'ready', url });
+  send({ type: 'ready', url, coprocessorUrl });
 }
 
 main().catch((error: unknown) => {
