@@ -2,6 +2,7 @@
 // the JSON body and answers it back. No routing, no checks: what Node itself does with the same body.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { cpuMessage } from './cpu';
 import type { ServerCommand, ServerMessage } from './server';
 
 const server = http.createServer((request, response) => {
@@ -18,6 +19,7 @@ server.listen(0, '127.0.0.1', () => {
   process.send?.({ type: 'ready', url: `http://127.0.0.1:${port}/coprocessor` } satisfies ServerMessage);
 });
 process.on('message', (command: ServerCommand) => {
+  if (command.type === 'cpu') process.send?.(cpuMessage());
   if (command.type === 'stop') {
     server.close(() => process.exit(0));
     server.closeAllConnections();

@@ -53,13 +53,15 @@ const pad = (text: string, width: number) => text.padEnd(width);
 const num = (value: number, digits = 0) => value.toFixed(digits).padStart(9);
 
 export function formatTable(rounds: Rounds, descriptions: Record<string, string>, ratioResults: RatioResult[]): string {
-  const lines = [`${pad('variant', 12)} ${'req/s'.padStart(9)} ${'p50 ms'.padStart(9)} ${'p99 ms'.padStart(9)} ${'fails'.padStart(6)}  what`];
+  const lines = [`${pad('variant', 12)} ${'req/s'.padStart(9)} ${'p50 ms'.padStart(9)} ${'p99 ms'.padStart(9)} ${'fails'.padStart(6)} ${'cpu µs'.padStart(7)}  what`];
   for (const [name, measurements] of Object.entries(rounds)) {
     const rps = median(measurements.map((m) => m.requestsPerSecond));
     const p50 = median(measurements.map((m) => m.p50));
     const p99 = median(measurements.map((m) => m.p99));
     const fails = measurements.reduce((sum, m) => sum + m.failures, 0);
-    lines.push(`${pad(name, 12)} ${num(rps)} ${num(p50, 1)} ${num(p99, 1)} ${String(fails).padStart(6)}  ${descriptions[name] ?? ''}`);
+    const cpus = measurements.flatMap((m) => (m.cpuMicros === undefined ? [] : [m.cpuMicros]));
+    const cpu = cpus.length > 0 ? median(cpus).toFixed(0) : '-';
+    lines.push(`${pad(name, 12)} ${num(rps)} ${num(p50, 1)} ${num(p99, 1)} ${String(fails).padStart(6)} ${cpu.padStart(7)}  ${descriptions[name] ?? ''}`);
   }
   lines.push('', `${pad('ratio', 30)} ${'min'.padStart(6)} ${'median'.padStart(7)} ${'max'.padStart(6)}   goal`);
   for (const ratio of ratioResults) {

@@ -109,10 +109,10 @@ async function main(): Promise<void> {
     const idleChains = chains.map((chain) => ({ token: chain.refreshToken }));
 
     const variants: Record<string, () => Promise<Measurement>> = {
-      H: () => measure(product.url, shapes.anonymous(), run()),
-      F: () => measure(product.url, shapes.meBearer(sessions), run()),
+      H: () => withCpu(product, () => measure(product.url, shapes.anonymous(), run())),
+      F: () => withCpu(product, () => measure(product.url, shapes.meBearer(sessions), run())),
       'F-cookie': () => measure(product.url, shapes.meCookie(sessions), run()),
-      S: () => measure(jwtOnly.url, shapes.meBearer(sessions), run()),
+      S: () => withCpu(jwtOnly, () => measure(jwtOnly.url, shapes.meBearer(sessions), run())),
       L: () => measure(product.url, shapes.login(users), { ...run(), connections: LOGIN_CONNECTIONS }),
       argon2: () => product.argon2(passwordHash, profile.seconds, config.argon2.concurrency),
       'F during L': async () => {
@@ -123,8 +123,8 @@ async function main(): Promise<void> {
         return during;
       },
       X: () => measure(product.url, shapes.refresh(idleChains), run()),
-      C: () => measure(product.coprocessorUrl!, coprocessorShape(sessions), run()),
-      C0: () => measure(echo.url, coprocessorShape(sessions), run()),
+      C: () => withCpu(product, () => measure(product.coprocessorUrl!, coprocessorShape(sessions), run())),
+      C0: () => withCpu(echo, () => measure(echo.url, coprocessorShape(sessions), run())),
     };
     function run() {
       return { seconds: profile.seconds, connections: CONNECTIONS };
@@ -143,7 +143,8 @@ async function main(): Promise<void> {
       for (const [name, variant] of Object.entries(variants)) {
         const result = await variant();
         (rounds[name] ??= []).push(result);
-        console.log(`round ${round}/${profile.rounds} ${name.padEnd(11)} ${result.requestsPerSecond.toFixed(0).padStart(7)} req/s  p99 ${result.p99} ms  failures ${result.failures}`);
+        const cpu = result.cpuMicros === undefined ? '' : `  cpu ${result.cpuMicros.toFixed(0)} µs/req`;
+        console.log(`round ${round}/${profile.rounds} ${name.padEnd(11)} ${result.requestsPerSecond.toFixed(0).padStart(7)} req/s  p99 ${result.p99} ms  failures ${result.failures}${cpu}`);
       }
     }
 
@@ -198,6 +199,8 @@ async function main(): Promise<void> {
 interface BenchServer {
   url: string;
   coprocessorUrl?: string;
+  /** The server process's CPU time so far, in µs. */
+  cpu(): Promise<number>;
   argon2(hash: string, seconds: number, concurrency: number): Promise<Measurement>;
 }
 
@@ -213,6 +216,11 @@ function startServer(env: Record<string, string>, children: ChildProcess[], scri
       resolve({
         url: message.url,
         coprocessorUrl: message.coprocessorUrl,
+        cpu: () =>
+          new Promise((done) => {
+            child.once('message', (reply: ServerMessage) => done(reply.type === 'cpu' ? reply.micros : NaN));
+            child.send({ type: 'cpu' } satisfies ServerCommand);
+          }),
         argon2: (hash, seconds, concurrency) =>
           new Promise((done) => {
             child.once('message', (reply: ServerMessage) => {
@@ -224,6 +232,13 @@ function startServer(env: Record<string, string>, children: ChildProcess[], scri
       });
     });
   });
+}
+
+/** The server's CPU time spent during the measurement, per request (it serves nothing else meanwhile). */
+async function withCpu(server: BenchServer, measurement: () => Promise<Measurement>): Promise<Measurement> {
+  const before = await server.cpu();
+  const result = await measurement();
+  return { ...result, cpuMicros: ((await server.cpu()) - before) / Math.max(1, result.requests) };
 }
 
 function stopServer(child: ChildProcess): Promise<void> {

@@ -5,6 +5,7 @@
 import 'reflect-metadata';
 import argon2 from 'argon2';
 import { createApp } from '../src/app';
+import { cpuMessage } from './cpu';
 import { createRateLimits } from '../src/auth/rate-limit';
 import { loadConfig } from '../src/config/config';
 import { openDatabase } from '../src/infra/database';
@@ -14,8 +15,11 @@ import { RedisSessionStore } from '../src/sessions/redis-session-store';
 import type { SessionStore } from '../src/sessions/session-store';
 import { RedisUserChangeFeed } from '../src/users/user-change-feed';
 
-export type ServerMessage = { type: 'ready'; url: string; coprocessorUrl?: string } | { type: 'argon2'; operations: number; seconds: number };
-export type ServerCommand = { type: 'argon2'; hash: string; password: string; seconds: number; concurrency: number } | { type: 'stop' };
+export type ServerMessage =
+  | { type: 'ready'; url: string; coprocessorUrl?: string }
+  | { type: 'argon2'; operations: number; seconds: number }
+  | { type: 'cpu'; micros: number };
+export type ServerCommand = { type: 'argon2'; hash: string; password: string; seconds: number; concurrency: number } | { type: 'cpu' } | { type: 'stop' };
 
 /** Trusts the token's subject instead of reading the session: prices what immediate revocation costs. */
 function withoutSessionCheck(store: SessionStore): SessionStore {
@@ -58,6 +62,7 @@ async function main(): Promise<void> {
   const send = (message: ServerMessage) => process.send?.(message);
   process.on('message', (command: ServerCommand) => {
     if (command.type === 'argon2') void argon2Loop(command).then(send);
+    if (command.type === 'cpu') send(cpuMessage());
     if (command.type === 'stop') {
       void app
         .close()
