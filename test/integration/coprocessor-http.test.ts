@@ -86,7 +86,7 @@ describe('the media type', () => {
   });
 
   it('answers 400 without a content type or with another one, without reading the body as JSON', async () => {
-    for (const headers of [{}, { 'content-type': 'text/plain' }, { 'content-type': 'application/x-www-form-urlencoded' }, { 'content-type': 'application/jsonx' }]) {
+    for (const headers of [{} as Record<string, string>, { 'content-type': 'text/plain' }, { 'content-type': 'application/x-www-form-urlencoded' }, { 'content-type': 'application/jsonx' }]) {
       const answer = await send({ headers });
       expect(answer.status).toBe(400);
       expect(answer.text).not.toContain('continue');
