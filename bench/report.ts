@@ -15,11 +15,15 @@ export const GOALS: Goal[] = [
   { name: 'F during L / F', numerator: 'F during L', denominator: 'F', goal: 0.7 },
   { name: 'X / F', numerator: 'X', denominator: 'F', goal: 0.5 },
   { name: 'F at scale / F at 1k', numerator: 'F at scale', denominator: 'F', goal: 0.95 },
+  { name: 'C / C0 (coprocessor ceiling)', numerator: 'C', denominator: 'C0', goal: 0.5 },
   // --peers: better-auth's `me` in each of its session modes (bench/peers).
   { name: 'F / better-auth (BA)', numerator: 'F', denominator: 'BA', goal: 4 },
   { name: 'F / BA-redis', numerator: 'F', denominator: 'BA-redis', goal: 4 },
   { name: 'F / BA-cookie', numerator: 'F', denominator: 'BA-cookie', goal: 4 },
 ];
+
+/** Latency goals: the median over the rounds of a variant's p99, at most `maxMs`. */
+export const LATENCY_GOALS = [{ name: 'C p99 at 10 connections', variant: 'C', maxMs: 5 }];
 
 export type Rounds = Record<string, Measurement[]>;
 
@@ -53,19 +57,30 @@ const pad = (text: string, width: number) => text.padEnd(width);
 const num = (value: number, digits = 0) => value.toFixed(digits).padStart(9);
 
 export function formatTable(rounds: Rounds, descriptions: Record<string, string>, ratioResults: RatioResult[]): string {
-  const lines = [`${pad('variant', 12)} ${'req/s'.padStart(9)} ${'p50 ms'.padStart(9)} ${'p99 ms'.padStart(9)} ${'fails'.padStart(6)}  what`];
+  const lines = [`${pad('variant', 12)} ${'req/s'.padStart(9)} ${'p50 ms'.padStart(9)} ${'p99 ms'.padStart(9)} ${'fails'.padStart(6)} ${'cpu µs'.padStart(7)}  what`];
   for (const [name, measurements] of Object.entries(rounds)) {
     const rps = median(measurements.map((m) => m.requestsPerSecond));
     const p50 = median(measurements.map((m) => m.p50));
     const p99 = median(measurements.map((m) => m.p99));
     const fails = measurements.reduce((sum, m) => sum + m.failures, 0);
-    lines.push(`${pad(name, 12)} ${num(rps)} ${num(p50, 1)} ${num(p99, 1)} ${String(fails).padStart(6)}  ${descriptions[name] ?? ''}`);
+    const cpus = measurements.flatMap((m) => (m.cpuMicros === undefined ? [] : [m.cpuMicros]));
+    const cpu = cpus.length > 0 ? median(cpus).toFixed(0) : '-';
+    lines.push(`${pad(name, 12)} ${num(rps)} ${num(p50, 1)} ${num(p99, 1)} ${String(fails).padStart(6)} ${cpu.padStart(7)}  ${descriptions[name] ?? ''}`);
   }
   lines.push('', `${pad('ratio', 30)} ${'min'.padStart(6)} ${'median'.padStart(7)} ${'max'.padStart(6)}   goal`);
   for (const ratio of ratioResults) {
     const mark = ratio.met ? 'met' : 'NOT met';
     lines.push(
       `${pad(ratio.name, 30)} ${ratio.min.toFixed(2).padStart(6)} ${ratio.median.toFixed(2).padStart(7)} ${ratio.max.toFixed(2).padStart(6)}   ≥ ${ratio.goal.toFixed(2)} ${mark}`,
+    );
+  }
+  for (const goal of LATENCY_GOALS) {
+    const measurements = rounds[goal.variant];
+    if (!measurements?.length) continue;
+    const p99s = measurements.map((m) => m.p99);
+    const met = median(p99s) <= goal.maxMs ? 'met' : 'NOT met';
+    lines.push(
+      `${pad(`${goal.name} (ms)`, 30)} ${Math.min(...p99s).toFixed(1).padStart(6)} ${median(p99s).toFixed(1).padStart(7)} ${Math.max(...p99s).toFixed(1).padStart(6)}   ≤ ${goal.maxMs.toFixed(2)} ${met}`,
     );
   }
   return lines.join('\n');

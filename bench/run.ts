@@ -16,6 +16,7 @@ import { loadConfig } from '../src/config/config';
 import { migrateDatabase } from '../src/infra/migrate';
 import { createRedis } from '../src/infra/redis';
 import { RedisSessionStore } from '../src/sessions/redis-session-store';
+import { checkCoprocessor, coprocessorShape } from './coprocessor';
 import { measure, shapes, type Measurement } from './load';
 import { PEER_DESCRIPTIONS, preflightPeers, startPeers, type PeerName, type Peers } from './peers/peers';
 import { formatTable, ratios, type Rounds } from './report';
@@ -45,6 +46,8 @@ const DESCRIPTIONS: Record<string, string> = {
   'F at scale': 'F with the scale data set loaded',
   'H at scale': 'H with the scale data set loaded (machine drift check)',
   ...PEER_DESCRIPTIONS,
+  C: 'coprocessor: a RouterRequest with a Bearer token, on its own listener',
+  C0: 'bare node:http JSON echo of the same body, own process (C\'s ceiling)',
 };
 
 async function main(): Promise<void> {
@@ -74,6 +77,7 @@ async function main(): Promise<void> {
     RATE_LIMIT_LOGIN_PER_IP: '1000000000',
     RATE_LIMIT_REGISTER_PER_IP: '1000000000',
     RATE_LIMIT_REFRESH_PER_IP: '1000000000',
+    COPROCESSOR_PORT: '0', // the bench server listens on a free port and reports it
   };
   const config = loadConfig(env);
   const admin = new pg.Pool({ connectionString: adminUrl, max: 1 });
@@ -103,7 +107,9 @@ async function main(): Promise<void> {
 
     const product = await startServer(env, children);
     const jwtOnly = await startServer({ ...env, BENCH_CONTEXT: process.env.BENCH_S_CONTEXT ?? 'jwt-only' }, children);
+    const echo = await startServer(env, children, 'echo-server.js');
     await preflight(product.url, jwtOnly.url, sessions, chains);
+    await checkCoprocessor(product.coprocessorUrl!, sessions[0]!);
     const idleChains = chains.map((chain) => ({ token: chain.refreshToken }));
     const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length).split(',');
     if (process.argv.includes('--peers')) {
@@ -113,10 +119,10 @@ async function main(): Promise<void> {
     }
 
     const variants: Record<string, () => Promise<Measurement>> = {
-      H: () => measure(product.url, shapes.anonymous(), run()),
-      F: () => measure(product.url, shapes.meBearer(sessions), run()),
+      H: () => withCpu(product, () => measure(product.url, shapes.anonymous(), run())),
+      F: () => withCpu(product, () => measure(product.url, shapes.meBearer(sessions), run())),
       'F-cookie': () => measure(product.url, shapes.meCookie(sessions), run()),
-      S: () => measure(jwtOnly.url, shapes.meBearer(sessions), run()),
+      S: () => withCpu(jwtOnly, () => measure(jwtOnly.url, shapes.meBearer(sessions), run())),
       L: () => measure(product.url, shapes.login(users), { ...run(), connections: LOGIN_CONNECTIONS }),
       argon2: () => product.argon2(passwordHash, profile.seconds, config.argon2.concurrency),
       'F during L': async () => {
@@ -128,6 +134,8 @@ async function main(): Promise<void> {
       },
       X: () => measure(product.url, shapes.refresh(idleChains), run()),
       ...Object.fromEntries(Object.entries(peers?.peers ?? {}).map(([name, peer]) => [name, () => measure(peer.url, shapes.meCookieHeader(peer.sessions), run())])),
+      C: () => withCpu(product, () => measure(product.coprocessorUrl!, coprocessorShape(sessions), run())),
+      C0: () => withCpu(echo, () => measure(echo.url, coprocessorShape(sessions), run())),
     };
     function run() {
       return { seconds: profile.seconds, connections: CONNECTIONS };
@@ -145,7 +153,8 @@ async function main(): Promise<void> {
       for (const [name, variant] of Object.entries(variants)) {
         const result = await variant();
         (rounds[name] ??= []).push(result);
-        console.log(`round ${round}/${profile.rounds} ${name.padEnd(11)} ${result.requestsPerSecond.toFixed(0).padStart(7)} req/s  p99 ${result.p99} ms  failures ${result.failures}`);
+        const cpu = result.cpuMicros === undefined ? '' : `  cpu ${result.cpuMicros.toFixed(0)} µs/req`;
+        console.log(`round ${round}/${profile.rounds} ${name.padEnd(11)} ${result.requestsPerSecond.toFixed(0).padStart(7)} req/s  p99 ${result.p99} ms  failures ${result.failures}${cpu}`);
       }
     }
 
@@ -200,13 +209,16 @@ async function main(): Promise<void> {
 
 interface BenchServer {
   url: string;
+  coprocessorUrl?: string;
+  /** The server process's CPU time so far, in µs. */
+  cpu(): Promise<number>;
   argon2(hash: string, seconds: number, concurrency: number): Promise<Measurement>;
 }
 
-function startServer(env: Record<string, string>, children: ChildProcess[]): Promise<BenchServer> {
+function startServer(env: Record<string, string>, children: ChildProcess[], script = 'server.js'): Promise<BenchServer> {
   // BENCH_CPU_PROF=<dir>: each server writes a V8 CPU profile there when it stops.
   const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const child = fork(path.join(__dirname, 'server.js'), [], { env, stdio: 'inherit', execArgv: profile });
+  const child = fork(path.join(__dirname, script), [], { env, stdio: 'inherit', execArgv: profile });
   children.push(child);
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
@@ -214,6 +226,12 @@ function startServer(env: Record<string, string>, children: ChildProcess[]): Pro
       if (message.type !== 'ready') return reject(new Error('unexpected message from the bench server'));
       resolve({
         url: message.url,
+        coprocessorUrl: message.coprocessorUrl,
+        cpu: () =>
+          new Promise((done) => {
+            child.once('message', (reply: ServerMessage) => done(reply.type === 'cpu' ? reply.micros : NaN));
+            child.send({ type: 'cpu' } satisfies ServerCommand);
+          }),
         argon2: (hash, seconds, concurrency) =>
           new Promise((done) => {
             child.once('message', (reply: ServerMessage) => {
@@ -225,6 +243,13 @@ function startServer(env: Record<string, string>, children: ChildProcess[]): Pro
       });
     });
   });
+}
+
+/** The server's CPU time spent during the measurement, per request (it serves nothing else meanwhile). */
+async function withCpu(server: BenchServer, measurement: () => Promise<Measurement>): Promise<Measurement> {
+  const before = await server.cpu();
+  const result = await measurement();
+  return { ...result, cpuMicros: ((await server.cpu()) - before) / Math.max(1, result.requests) };
 }
 
 function stopServer(child: ChildProcess): Promise<void> {

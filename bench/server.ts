@@ -5,6 +5,7 @@
 import 'reflect-metadata';
 import argon2 from 'argon2';
 import { createApp } from '../src/app';
+import { cpuMessage } from './cpu';
 import { createRateLimits } from '../src/auth/rate-limit';
 import { loadConfig } from '../src/config/config';
 import { openDatabase } from '../src/infra/database';
@@ -14,8 +15,11 @@ import { RedisSessionStore } from '../src/sessions/redis-session-store';
 import type { SessionStore } from '../src/sessions/session-store';
 import { RedisUserChangeFeed } from '../src/users/user-change-feed';
 
-export type ServerMessage = { type: 'ready'; url: string } | { type: 'argon2'; operations: number; seconds: number };
-export type ServerCommand = { type: 'argon2'; hash: string; password: string; seconds: number; concurrency: number } | { type: 'stop' };
+export type ServerMessage =
+  | { type: 'ready'; url: string; coprocessorUrl?: string }
+  | { type: 'argon2'; operations: number; seconds: number }
+  | { type: 'cpu'; micros: number };
+export type ServerCommand = { type: 'argon2'; hash: string; password: string; seconds: number; concurrency: number } | { type: 'cpu' } | { type: 'stop' };
 
 /** Trusts the token's subject instead of reading the session: prices what immediate revocation costs. */
 function withoutSessionCheck(store: SessionStore): SessionStore {
@@ -54,9 +58,11 @@ async function main(): Promise<void> {
   const rateLimits = createRateLimits(config.rateLimits, { kind: 'redis', redis, keyPrefix: config.redisKeyPrefix }, config.jwt.keys!, logger);
   const app = await createApp(config, { database, sessions, rateLimits, keys: config.jwt.keys!, logger, userChanges });
   const url = await app.listen(0, '127.0.0.1');
+  const coprocessorUrl = await app.coprocessor?.listen(0, '127.0.0.1');
   const send = (message: ServerMessage) => process.send?.(message);
   process.on('message', (command: ServerCommand) => {
     if (command.type === 'argon2') void argon2Loop(command).then(send);
+    if (command.type === 'cpu') send(cpuMessage());
     if (command.type === 'stop') {
       void app
         .close()
@@ -64,7 +70,7 @@ async function main(): Promise<void> {
         .then(() => process.exit(0));
     }
   });
-  send({ type: 'ready', url });
+  send({ type: 'ready', url, coprocessorUrl });
 }
 
 main().catch((error: unknown) => {

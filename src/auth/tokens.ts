@@ -4,12 +4,15 @@ import jwt from 'jsonwebtoken';
 import type { Config } from '../config/config';
 import type { Duration } from '../config/duration';
 import { Role } from '../users/user';
-import type { KeyRing, SigningKey, TokenKeys } from './keys';
+import type { KeyRing, SigningKey, TokenKeys, VerificationKey } from './keys';
+import { VerifiedTokens } from './verified-tokens';
 
 export const ACCESS_TOKEN_TYPE = 'at+jwt';
 export const REFRESH_TOKEN_TYPE = 'rt+jwt';
 const CLOCK_TOLERANCE_SECONDS = 5;
 const ROLES = new Set<unknown>(Object.values(Role));
+/** Access tokens remembered as verified, per instance: about 10 MB at most. */
+const VERIFIED_ACCESS_TOKENS = 10_000;
 
 export interface AccessClaims {
   sub: string;
@@ -62,6 +65,8 @@ export const systemClock: Clock = () => Math.floor(Date.now() / 1000);
 export const newTokenId = (): string => randomBytes(16).toString('base64url');
 
 export class TokenService {
+  private readonly verifiedAccess = new VerifiedTokens<AccessClaims>(VERIFIED_ACCESS_TOKENS, CLOCK_TOLERANCE_SECONDS);
+
   constructor(
     private readonly keys: TokenKeys,
     private readonly options: Pick<Config['jwt'], 'issuer' | 'audience' | 'accessTokenTtl'> & Partial<Pick<Config['jwt'], 'roleScopes'>>,
@@ -109,7 +114,7 @@ export class TokenService {
 
   /** Verifies a machine client's access token; a user's access token (which has a sid) is refused. */
   verifyClient(token: string): ClientClaims {
-    const payload = this.verify(token, this.keys.verifiers.access, ACCESS_TOKEN_TYPE, ['sub', 'jti', 'client_id']);
+    const { payload } = this.verify(token, this.keys.verifiers.access, ACCESS_TOKEN_TYPE, ['sub', 'jti', 'client_id']);
     if (payload.sid !== undefined || payload.role !== undefined) throw new InvalidTokenError('not a client token');
     if (payload.sub !== `${CLIENT_SUBJECT_PREFIX}${String(payload.client_id)}`) throw new InvalidTokenError('sub does not name the client');
     if (typeof payload.nbf !== 'number') throw new InvalidTokenError('access token has no nbf');
@@ -118,16 +123,22 @@ export class TokenService {
     return payload as unknown as ClientClaims;
   }
 
+  /** A token verified before skips the decode and signature check while its key and time window still hold. */
   verifyAccess(token: string): AccessClaims {
-    const payload = this.verify(token, this.keys.verifiers.access, ACCESS_TOKEN_TYPE);
+    const now = this.clock();
+    const verified = this.verifiedAccess.get(token, this.keys.verifiers.access, now);
+    if (verified) return verified;
+    const { payload, key } = this.verify(token, this.keys.verifiers.access, ACCESS_TOKEN_TYPE, undefined, now);
     if (typeof payload.nbf !== 'number') throw new InvalidTokenError('access token has no nbf');
     if (!ROLES.has(payload.role)) throw new InvalidTokenError('access token has no valid role');
     if (payload.scope !== undefined && typeof payload.scope !== 'string') throw new InvalidTokenError('scope is not a string');
-    return payload as unknown as AccessClaims;
+    const claims = payload as unknown as AccessClaims;
+    this.verifiedAccess.set(token, claims, key);
+    return claims;
   }
 
   verifyRefresh(token: string): RefreshClaims {
-    return this.verify(token, this.keys.verifiers.refresh, REFRESH_TOKEN_TYPE) as unknown as RefreshClaims;
+    return this.verify(token, this.keys.verifiers.refresh, REFRESH_TOKEN_TYPE).payload as unknown as RefreshClaims;
   }
 
   private sign(payload: object, key: SigningKey, typ: string): string {
@@ -135,7 +146,13 @@ export class TokenService {
   }
 
   /** The token's kid picks the key (unknown or missing: refused); the algorithm stays pinned to that key's. */
-  private verify(token: string, ring: KeyRing, typ: string, required: readonly string[] = ['sub', 'sid', 'jti']): jwt.JwtPayload {
+  private verify(
+    token: string,
+    ring: KeyRing,
+    typ: string,
+    required: readonly string[] = ['sub', 'sid', 'jti'],
+    now = this.clock(),
+  ): { payload: jwt.JwtPayload; key: VerificationKey } {
     const kid = headerKid(token);
     const key = kid === undefined ? undefined : ring.get(kid);
     if (!key) throw new InvalidTokenError('unknown kid');
@@ -146,7 +163,7 @@ export class TokenService {
         issuer: this.options.issuer,
         audience: this.options.audience,
         clockTolerance: CLOCK_TOLERANCE_SECONDS,
-        clockTimestamp: this.clock(),
+        clockTimestamp: now,
         complete: true,
       });
     } catch (error) {
@@ -159,7 +176,7 @@ export class TokenService {
     for (const claim of required) {
       if (typeof payload[claim] !== 'string' || payload[claim] === '') throw new InvalidTokenError(`token has no ${claim}`);
     }
-    return payload;
+    return { payload, key };
   }
 }
 

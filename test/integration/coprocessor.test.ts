@@ -204,6 +204,19 @@ describe('a RouterRequest whose credentials the service refuses', () => {
     expect(response.text).not.toContain(alice.user.id);
   });
 
+  it('breaks with 401 on the very next check after a logout, though the same token was accepted a moment before', async () => {
+    const alice = await registerUser(server);
+    const accepted = await coprocess(server, routerRequest(bearer(alice.accessToken)));
+    expect(accepted.body.control).toBe('continue');
+
+    await server.gql(LOGOUT, {}, { token: alice.accessToken });
+    const refused = await coprocess(server, routerRequest(bearer(alice.accessToken)));
+
+    expect(refused.body.control).toEqual({ break: 401 });
+    expect(refused.body).not.toHaveProperty('context');
+    expect(refused.text).not.toContain(alice.user.id);
+  });
+
   it('breaks with 401 for a malformed or forged Bearer token', async () => {
     const alice = await registerUser(server);
     const [header, payload] = alice.accessToken.split('.');

@@ -315,6 +315,14 @@ describe('me with a forged or unusable access token', () => {
     await expectSessionIntact(owner);
   });
 
+  it('refuses a real access token on the very next request after a logout, though it was accepted a moment before', async () => {
+    const victim = await newVictim();
+    expectViewer(await me({ token: victim.accessToken }), victim);
+    await server.gql(LOGOUT, {}, { token: victim.accessToken });
+
+    expectUnauthenticated(await me({ token: victim.accessToken }), victim);
+  });
+
   it('refuses a real access token once its session is logged out', async () => {
     const victim = await newVictim();
     await server.gql(LOGOUT, {}, { token: victim.accessToken });
