@@ -156,32 +156,53 @@ export class TokenService {
     const kid = headerKid(token);
     const key = kid === undefined ? undefined : ring.get(kid);
     if (!key) throw new InvalidTokenError('unknown kid');
-    let decoded: jwt.Jwt;
-    try {
-      decoded = jwt.verify(token, key.verificationKey, {
-        algorithms: [key.algorithm],
-        issuer: this.options.issuer,
-        audience: this.options.audience,
-        clockTolerance: CLOCK_TOLERANCE_SECONDS,
-        clockTimestamp: now,
-        complete: true,
-      });
-    } catch (error) {
-      throw new InvalidTokenError((error as Error).message);
-    }
-    const { header, payload } = decoded;
-    if (header.typ !== typ) throw new InvalidTokenError(`expected typ ${typ}, got ${String(header.typ)}`);
-    if (typeof payload !== 'object') throw new InvalidTokenError('payload is not a JSON object');
-    if (typeof payload.exp !== 'number') throw new InvalidTokenError('token has no exp');
-    for (const claim of required) {
-      if (typeof payload[claim] !== 'string' || payload[claim] === '') throw new InvalidTokenError(`token has no ${claim}`);
-    }
-    return { payload, key };
+    const { issuer, audience } = this.options;
+    return { payload: verifyTypedJwt(token, key, { typ, issuer, audience, now, required }), key };
   }
 }
 
+export interface TypedJwtExpectations {
+  /** The header's typ: one per token kind, so no kind is ever accepted as another. */
+  typ: string;
+  issuer: string;
+  audience: string;
+  /** The verifier's clock, in seconds. */
+  now: number;
+  /** Claims that must be non-empty strings. */
+  required: readonly string[];
+}
+
+/**
+ * The checks every token kind of this service shares (access, refresh, client, mfaToken): the signature
+ * under the one key the caller chose, the algorithm pinned to that key's, iss, aud, exp and nbf with a
+ * 5 s tolerance, the typ, and the required claims. Throws InvalidTokenError.
+ */
+export function verifyTypedJwt(token: string, key: Pick<VerificationKey, 'algorithm' | 'verificationKey'>, expected: TypedJwtExpectations): jwt.JwtPayload {
+  let decoded: jwt.Jwt;
+  try {
+    decoded = jwt.verify(token, key.verificationKey, {
+      algorithms: [key.algorithm],
+      issuer: expected.issuer,
+      audience: expected.audience,
+      clockTolerance: CLOCK_TOLERANCE_SECONDS,
+      clockTimestamp: expected.now,
+      complete: true,
+    });
+  } catch (error) {
+    throw new InvalidTokenError((error as Error).message);
+  }
+  const { header, payload } = decoded;
+  if (header.typ !== expected.typ) throw new InvalidTokenError(`expected typ ${expected.typ}, got ${String(header.typ)}`);
+  if (typeof payload !== 'object') throw new InvalidTokenError('payload is not a JSON object');
+  if (typeof payload.exp !== 'number') throw new InvalidTokenError('token has no exp');
+  for (const claim of expected.required) {
+    if (typeof payload[claim] !== 'string' || payload[claim] === '') throw new InvalidTokenError(`token has no ${claim}`);
+  }
+  return payload;
+}
+
 /** The kid of a compact JWT's header, read without verifying anything (the signature check follows). */
-function headerKid(token: string): string | undefined {
+export function headerKid(token: string): string | undefined {
   const end = token.indexOf('.');
   if (end <= 0) return undefined;
   try {

@@ -4,11 +4,10 @@
 import jwt from 'jsonwebtoken';
 import type { Config } from '../config/config';
 import { deriveSubKey, jwkThumbprint, type TokenKeys } from '../auth/keys';
-import { InvalidTokenError, newTokenId, type Clock, type IssuedToken } from '../auth/tokens';
+import { headerKid, InvalidTokenError, newTokenId, verifyTypedJwt, type Clock, type IssuedToken } from '../auth/tokens';
 
 export const MFA_TOKEN_TYPE = 'mfa+jwt';
 export const MFA_TOKEN_TTL_SECONDS = 5 * 60;
-const CLOCK_TOLERANCE_SECONDS = 5;
 /** Changing the label voids every mfaToken in flight (they live 5 minutes). */
 const MFA_KEY_LABEL = 'portcullis mfa token v1';
 
@@ -43,26 +42,9 @@ export class MfaTokenService {
 
   /** Throws InvalidTokenError for anything but a live mfaToken of this service. */
   verify(token: string): MfaClaims {
-    let decoded: jwt.Jwt;
-    try {
-      decoded = jwt.verify(token, this.key, {
-        algorithms: ['HS256'],
-        issuer: this.options.issuer,
-        audience: this.options.audience,
-        clockTolerance: CLOCK_TOLERANCE_SECONDS,
-        clockTimestamp: this.clock(),
-        complete: true,
-      });
-    } catch (error) {
-      throw new InvalidTokenError((error as Error).message);
-    }
-    const { header, payload } = decoded;
-    if (header.typ !== MFA_TOKEN_TYPE) throw new InvalidTokenError(`expected typ ${MFA_TOKEN_TYPE}, got ${String(header.typ)}`);
-    if (header.kid !== this.kid) throw new InvalidTokenError('unknown kid');
-    if (typeof payload !== 'object' || typeof payload.exp !== 'number') throw new InvalidTokenError('token has no exp');
-    for (const claim of ['sub', 'jti'] as const) {
-      if (typeof payload[claim] !== 'string' || payload[claim] === '') throw new InvalidTokenError(`token has no ${claim}`);
-    }
-    return payload as unknown as MfaClaims;
+    if (headerKid(token) !== this.kid) throw new InvalidTokenError('unknown kid');
+    const { issuer, audience } = this.options;
+    const expected = { typ: MFA_TOKEN_TYPE, issuer, audience, now: this.clock(), required: ['sub', 'jti'] };
+    return verifyTypedJwt(token, { algorithm: 'HS256', verificationKey: this.key }, expected) as unknown as MfaClaims;
   }
 }
