@@ -1,6 +1,7 @@
 // Refresh-token rotation (SPEC §6, §7): rotation, reuse detection, races, grace, cookies, storage, lifetimes.
 import { Redis } from 'ioredis';
 import jwt from 'jsonwebtoken';
+import { decodeV2Auth } from '../../src/sessions/session-layout';
 import { hashTokenId } from '../../src/sessions/session-store';
 import { ME, REFRESH, REGISTER, newUser, registerUser, type GraphQLResponse } from '../helpers/graphql';
 import { createTestServer, releaseTestResources, type TestServer } from '../helpers/test-server';
@@ -326,7 +327,10 @@ describe('refresh', () => {
     async function sessionKeyTtl(token: string): Promise<number | undefined> {
       if (!redis) return undefined;
       const { sid, sub } = claimsOf(token);
-      return redis.ttl(`${clockServer.config.redisKeyPrefix}{${sub}}:s:${sid}`);
+      // Layout v2: the session's own field carries the instant it lapses (src/sessions/session-layout.ts).
+      const auth = await redis.hget(`${clockServer.config.redisKeyPrefix}{${sub}}:s2`, sid);
+      const lapsesAtMs = auth ? decodeV2Auth(auth)?.lapsesAtMs : undefined;
+      return lapsesAtMs === undefined ? -2 : Math.floor((lapsesAtMs - Date.now()) / 1000);
     }
 
     it('slides the session on each refresh but never past createdAt + SESSION_MAX_AGE, then refuses it', async () => {
