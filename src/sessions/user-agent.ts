@@ -18,8 +18,22 @@ const SEPARATOR = '\u001f';
 /** The longest stored form: it shares one 64-byte Redis value with the IP (session-layout.ts). */
 export const MAX_STORED_USER_AGENT_LENGTH = 48;
 
+/** Headers already reduced (every refresh stores one, and clients send the same few): parsing costs more than a lookup. */
+const recent = new Map<string, string>();
+const RECENT_LIMIT = 1_000;
+
 /** What a session keeps of a User-Agent header: about 20-40 characters instead of about 110. */
 export function storedUserAgent(header: string): string {
+  let stored = recent.get(header);
+  if (stored === undefined) {
+    stored = reduce(header);
+    if (recent.size >= RECENT_LIMIT) recent.clear();
+    recent.set(header, stored);
+  }
+  return stored;
+}
+
+function reduce(header: string): string {
   if (header.includes(SEPARATOR)) return header.slice(0, MAX_STORED_USER_AGENT_LENGTH); // already stored form
   const { browser, os, device } = parseHeader(header);
   if (!browser && !os) return header.slice(0, MAX_STORED_USER_AGENT_LENGTH);

@@ -2,6 +2,7 @@
 // contents in test/fixtures/sessions-v1.json) keep working through the API until they lapse or are
 // rotated into v2, alone or beside v2 sessions of the same user.
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { Redis } from 'ioredis';
 import { TokenService } from '../../src/auth/tokens';
 import { codeOf, logIn, newAccount, sessionIdOf, type Account } from '../helpers/accounts';
@@ -13,7 +14,7 @@ interface Fixture {
   sessions: { name: 'fresh' | 'rotated' | 'spare'; sid: string; currentJti: string; previousJtis: string[] }[];
   keys: { key: string; type: 'hash' | 'set'; ttl: number; value: Record<string, string> | string[] }[];
 }
-const fixture = JSON.parse(readFileSync(new URL('../fixtures/sessions-v1.json', import.meta.url), 'utf8')) as Fixture;
+const fixture = JSON.parse(readFileSync(path.join(__dirname, '../fixtures/sessions-v1.json'), 'utf8')) as Fixture;
 
 const LIMITS = { RATE_LIMIT_REGISTER_PER_IP: '1000', RATE_LIMIT_LOGIN_PER_IP: '1000', RATE_LIMIT_LOGIN_PER_ACCOUNT: '1000', RATE_LIMIT_REFRESH_PER_IP: '1000' };
 const SESSIONS = /* GraphQL */ `
