@@ -97,6 +97,7 @@ export function createRateLimits(
     firstLockoutSeconds: loginPerAccount.window.seconds,
     maxLockoutSeconds: settings.loginMaxLockout.seconds,
     accountSecret: deriveSubKey(keys.refresh, ACCOUNT_KEY_LABEL),
+    redis: store.kind === 'redis' ? store.redis : undefined,
     logger,
   });
 }
@@ -115,6 +116,8 @@ interface Limiters {
   maxLockoutSeconds: number;
   accountSecret: KeyObject;
   logger: Pick<Logger, 'warn'> | undefined;
+  /** The limiters' Redis, for the refresh check's single read (beginRefresh). */
+  redis: RedisClient | undefined;
 }
 
 class FlexibleRateLimits implements RateLimits {
@@ -172,9 +175,14 @@ class FlexibleRateLimits implements RateLimits {
   }
 
   async beginRefresh(ip: string): Promise<void> {
-    const { refreshIp } = this.limiters;
-    const failures = await guard(() => refreshIp.get(ipKey(ip)));
-    if (failures && failures.consumedPoints >= refreshIp.points) throw new RateLimitedError(secondsUntil(failures));
+    const { refreshIp, redis } = this.limiters;
+    const key = ipKey(ip);
+    // On every refresh: one plain GET of the limiter's own counter (auto-pipelined with whatever else this
+    // tick sends), not its MULTI/GET/PTTL/EXEC. Only a refused IP pays for the full read, for Retry-After.
+    const failures = redis ? Number(await guard(() => redis.get(refreshIp.getKey(key)))) : ((await guard(() => refreshIp.get(key)))?.consumedPoints ?? 0);
+    if (failures < refreshIp.points) return;
+    const counted = await guard(() => refreshIp.get(key));
+    if (counted && counted.consumedPoints >= refreshIp.points) throw new RateLimitedError(secondsUntil(counted));
   }
 
   async refreshFailed(ip: string): Promise<void> {

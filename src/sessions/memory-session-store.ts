@@ -1,6 +1,7 @@
 // Sessions in this process's memory: the embedded development default (single instance only).
 // Each method runs synchronously to completion, which makes rotation as atomic as the Redis script.
 import type { Rotation, RotationResult, Session, SessionStore } from './session-store';
+import { storedUserAgent } from './user-agent';
 
 interface Entry {
   session: Session;
@@ -15,7 +16,7 @@ export class MemorySessionStore implements SessionStore {
   constructor(private readonly nowMs: () => number = Date.now) {}
 
   async create(session: Session, ttlSeconds: number): Promise<void> {
-    this.sessions.set(session.id, { session: { ...session }, expiresAtMs: this.nowMs() + ttlSeconds * 1000 });
+    this.sessions.set(session.id, { session: { ...session, userAgent: storedUserAgent(session.userAgent) }, expiresAtMs: this.nowMs() + ttlSeconds * 1000 });
   }
 
   async ownerOf(sessionId: string, userId: string): Promise<string | null> {
@@ -43,7 +44,7 @@ export class MemorySessionStore implements SessionStore {
         refreshJtiHash: rotation.nextJtiHash,
         lastUsedAt: rotation.now,
         ip: rotation.ip,
-        userAgent: rotation.userAgent,
+        userAgent: storedUserAgent(rotation.userAgent),
       };
       entry.expiresAtMs = this.nowMs() + ttlSeconds * 1000;
       return { outcome: 'rotated', ttlSeconds };

@@ -5,13 +5,14 @@ import { createHash, randomBytes } from 'node:crypto';
 export interface Session {
   id: string;
   userId: string;
-  /** SHA-256 of the current refresh token's jti: Redis never holds a usable token. */
+  /** The current refresh token's jti hashed (hashTokenId): Redis never holds a usable token. */
   refreshJtiHash: string;
   createdAt: number;
   lastUsedAt: number;
   /** Hard end of the session (createdAt + SESSION_MAX_AGE), seconds since the epoch. */
   expiresAt: number;
   ip: string;
+  /** Stored in its short form (storedUserAgent): sessions written before layout v2 hold the header as sent. */
   userAgent: string;
 }
 
@@ -57,9 +58,11 @@ export interface SessionStore {
   close(): Promise<void>;
 }
 
-export const newSessionId = (): string => randomBytes(16).toString('base64url');
+/** 96 random bits, 16 characters: the ids of sessions written before layout v2 have 22 (session-layout.ts). */
+export const newSessionId = (): string => randomBytes(12).toString('base64url');
 
-export const hashTokenId = (jti: string): string => createHash('sha256').update(jti).digest('base64url');
+/** The first 22 base64url characters (132 bits) of the jti's SHA-256. */
+export const hashTokenId = (jti: string): string => createHash('sha256').update(jti).digest('base64url').slice(0, 22);
 
 /** User agents are stored for display only; bound their size. */
 export const MAX_USER_AGENT_LENGTH = 256;

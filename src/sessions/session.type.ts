@@ -2,7 +2,10 @@ import { Field, ID, ObjectType } from 'type-graphql';
 
 @ObjectType({ description: 'The browser and OS a session was last used from, parsed from its User-Agent header.' })
 export class UserAgent {
-  @Field(() => String, { description: 'The header as sent (at most 256 characters).' })
+  @Field(() => String, {
+    description:
+      'The same as description: sessions keep only the parsed browser, OS and device (or the first 48 characters of a header the parser does not recognise). Sessions created before that change show the header as sent (at most 256 characters).',
+  })
   raw!: string;
 
   @Field(() => String, { nullable: true, description: 'Browser name and major version, like "Firefox 128".' })

@@ -1,17 +1,20 @@
 // What an attack left behind, read straight from the stores: sessions in Redis, users in PostgreSQL.
 import { Redis } from 'ioredis';
+import { decodeV2Auth } from '../../src/sessions/session-layout';
 import type { TestServer } from './test-server';
 
-/** Live session keys of a user in Redis; null in embedded mode (the in-process store is not inspectable). */
+/** Live sessions of a user, read from Redis (layout v2 and v1); null in embedded mode (the in-process store is not inspectable). */
 export async function sessionKeyCount(server: TestServer, userId: string): Promise<number | null> {
   if (!server.config.redisUrl) return null;
   const redis = new Redis(server.config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  const prefix = `${server.config.redisKeyPrefix}{${userId}}`;
   try {
     await redis.connect();
-    let count = 0;
+    const fields = await redis.hgetall(`${prefix}:s2`);
+    let count = Object.entries(fields).filter(([field, auth]) => !field.includes(':') && (decodeV2Auth(auth)?.lapsesAtMs ?? 0) > Date.now()).length;
     let cursor = '0';
     do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${server.config.redisKeyPrefix}{${userId}}:s:*`, 'COUNT', 1000);
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:s:*`, 'COUNT', 1000);
       cursor = next;
       count += keys.length;
     } while (cursor !== '0');

@@ -95,12 +95,12 @@ describeOnCluster('two instances sharing a Redis Cluster', () => {
     const prefix = a.config.redisKeyPrefix;
     const owners = new Set<string>();
     for (const { user } of users) {
-      const slot = (await admin.cluster('KEYSLOT', `${prefix}{${user.id}}:sessions`));
+      const slot = (await admin.cluster('KEYSLOT', `${prefix}{${user.id}}:s2`));
       const master = (await admin.cluster('SLOTS')).find(([from, to]) => slot >= from && slot <= to)?.[2];
       const [host, port] = master!;
       owners.add(`${host}:${port}`);
       const node = admin.nodes('master').find((master) => master.options.port === port)!;
-      expect(await node.exists(`${prefix}{${user.id}}:sessions`)).toBe(1);
+      expect(await node.exists(`${prefix}{${user.id}}:s2`)).toBe(1);
     }
     expect(owners.size).toBeGreaterThanOrEqual(2);
   });

@@ -1,6 +1,7 @@
 // Refresh-token rotation (SPEC §6, §7): rotation, reuse detection, races, grace, cookies, storage, lifetimes.
 import { Redis } from 'ioredis';
 import jwt from 'jsonwebtoken';
+import { decodeV2Auth } from '../../src/sessions/session-layout';
 import { hashTokenId } from '../../src/sessions/session-store';
 import { ME, REFRESH, REGISTER, newUser, registerUser, type GraphQLResponse } from '../helpers/graphql';
 import { createTestServer, releaseTestResources, type TestServer } from '../helpers/test-server';
@@ -286,11 +287,12 @@ describe('refresh', () => {
 
     const secrets = [session.refreshToken, rotated.refreshToken!, firstJti, secondJti];
     const keys = await redis.keys(`${server.config.redisKeyPrefix}*`);
-    expect(keys.some((key) => key.includes(sid))).toBe(true);
+    // Layout v2 keeps the session as fields of its user's hash, named by the session id.
+    expect(await redis.hexists(`${server.config.redisKeyPrefix}{${sub}}:s2`, sid)).toBe(1);
     for (const key of keys) {
       const type = await redis.type(key);
       const values =
-        type === 'hash' ? Object.values(await redis.hgetall(key))
+        type === 'hash' ? Object.entries(await redis.hgetall(key)).flat()
         : type === 'set' ? await redis.smembers(key)
         : type === 'zset' ? await redis.zrange(key, 0, -1)
         : type === 'list' ? await redis.lrange(key, 0, -1)
@@ -326,7 +328,10 @@ describe('refresh', () => {
     async function sessionKeyTtl(token: string): Promise<number | undefined> {
       if (!redis) return undefined;
       const { sid, sub } = claimsOf(token);
-      return redis.ttl(`${clockServer.config.redisKeyPrefix}{${sub}}:s:${sid}`);
+      // Layout v2: the session's own field carries the instant it lapses (src/sessions/session-layout.ts).
+      const auth = await redis.hget(`${clockServer.config.redisKeyPrefix}{${sub}}:s2`, sid);
+      const lapsesAtMs = auth ? decodeV2Auth(auth)?.lapsesAtMs : undefined;
+      return lapsesAtMs === undefined ? -2 : Math.floor((lapsesAtMs - Date.now()) / 1000);
     }
 
     it('slides the session on each refresh but never past createdAt + SESSION_MAX_AGE, then refuses it', async () => {

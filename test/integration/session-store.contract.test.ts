@@ -6,7 +6,9 @@ import { createRedis, createRedisCluster, waitForRedis } from '../../src/infra/r
 import { realRedisClusterNodes } from '../helpers/backends';
 import { MemorySessionStore } from '../../src/sessions/memory-session-store';
 import { RedisSessionStore } from '../../src/sessions/redis-session-store';
+import { decodeV2Auth } from '../../src/sessions/session-layout';
 import { hashTokenId, newSessionId, type Rotation, type Session, type SessionStore } from '../../src/sessions/session-store';
+import { storedUserAgent } from '../../src/sessions/user-agent';
 
 const REFRESH_TTL = 60;
 const MAX_AGE = 100;
@@ -352,7 +354,7 @@ if (redisUrl) {
       await redis.quit();
     });
 
-    it('puts every key of one user under one hash tag, so that its scripts touch a single Cluster slot', async () => {
+    it('keeps every session of one user in one hash under the user\'s hash tag, so that its scripts touch a single Cluster slot', async () => {
       expect(keySlot('123456789')).toBe(12739); // the CRC16 check value from the Redis Cluster specification
       const userId = newUserId();
       const first = newSession({ userId });
@@ -363,29 +365,40 @@ if (redisUrl) {
 
       const keys = await redis.keys(`${redisPrefix}*${userId}*`);
 
-      expect(keys).toHaveLength(3); // two sessions and the user's index
-      for (const key of keys) {
-        expect(key.startsWith(redisPrefix)).toBe(true);
-        expect(key.split(`{${userId}}`)).toHaveLength(2);
-        expect(key.indexOf('{')).toBe(redisPrefix.length);
-        expect(keySlot(key)).toBe(keySlot(`{${userId}}`));
-      }
+      expect(keys).toEqual([`${redisPrefix}{${userId}}:s2`]);
+      expect(keySlot(keys[0]!)).toBe(keySlot(`{${userId}}`));
+      expect(await redis.hlen(keys[0]!)).toBe(4); // two fields a session
     });
 
-    it('gives the session keys a TTL that follows the rotation and the user index one that covers them', async () => {
-      const session = newSession();
+    it('stays in the compact listpack encoding with a real 111-character user agent and an IPv6 address', async () => {
+      const userId = newUserId();
+      const userAgent = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+      const session = newSession({ userId, userAgent, ip: '2001:db8:85a3::8a2e:370:7334' });
       await store.create(session, REFRESH_TTL);
-      const keys = await redis.keys(`${redisPrefix}*${session.userId}*`);
-      const sessionKey = keys.find((key) => key.endsWith(session.id))!;
-      const indexKey = keys.find((key) => key !== sessionKey)!;
-      expect(await redis.ttl(sessionKey)).toBeGreaterThan(REFRESH_TTL - 5);
+      await store.rotate(rotationOf(session, { userAgent, now: session.createdAt + 5 }));
+
+      const key = `${redisPrefix}{${userId}}:s2`;
+      expect(await redis.object('ENCODING', key)).toBe('listpack');
+      for (const value of Object.values(await redis.hgetall(key))) expect(Buffer.byteLength(value)).toBeLessThanOrEqual(64);
+      expect((await store.get(session.id, userId))?.userAgent).toBe(storedUserAgent(userAgent));
+    });
+
+    it('gives the user\'s hash a TTL that covers its longest-living session, and slides a session\'s lapse with each rotation', async () => {
+      const userId = newUserId();
+      const brief = newSession({ userId });
+      const session = newSession({ userId });
+      await store.create(brief, 10);
+      await store.create(session, REFRESH_TTL);
+      const key = `${redisPrefix}{${userId}}:s2`;
+      expect(await redis.ttl(key)).toBeGreaterThan(REFRESH_TTL - 5);
+      const lapse = async () => (decodeV2Auth((await redis.hget(key, session.id))!)!.lapsesAtMs - Date.now()) / 1000;
+      expect(await lapse()).toBeGreaterThan(REFRESH_TTL - 5);
 
       await store.rotate(rotationOf(session, { now: session.expiresAt - 30 }));
 
-      const sessionTtl = await redis.ttl(sessionKey);
-      expect(sessionTtl).toBeGreaterThan(25);
-      expect(sessionTtl).toBeLessThanOrEqual(30);
-      expect(await redis.ttl(indexKey)).toBeGreaterThanOrEqual(sessionTtl);
+      expect(await lapse()).toBeGreaterThan(25);
+      expect(await lapse()).toBeLessThanOrEqual(30);
+      expect(await redis.ttl(key)).toBeGreaterThan(REFRESH_TTL - 5); // still covers the other session
     });
   });
 }
