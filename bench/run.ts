@@ -33,6 +33,7 @@ const REFRESH_CHAINS = 2_000;
 
 const DESCRIPTIONS: Record<string, string> = {
   H: 'anonymous { __typename }: the Apollo pipeline alone',
+  H0: 'the same on a bare Express 5 + Apollo Server 5 app (the ceiling of H)',
   F: 'me { id email name role }, Bearer token',
   'F-cookie': 'the same with the access_token cookie',
   S: 'F through a context that only verifies the JWT (no session check)',
@@ -100,10 +101,13 @@ async function main(): Promise<void> {
     const product = await startServer(env, children);
     const jwtOnly = await startServer({ ...env, BENCH_CONTEXT: process.env.BENCH_S_CONTEXT ?? 'jwt-only' }, children);
     await preflight(product.url, jwtOnly.url, sessions, chains);
+    const bare = await startServer(env, children, 'h0-server.js');
+    await preflightBare(bare.url);
     const idleChains = chains.map((chain) => ({ token: chain.refreshToken }));
 
     const variants: Record<string, () => Promise<Measurement>> = {
       H: () => measure(product.url, shapes.anonymous(), run()),
+      H0: () => measure(bare.url, shapes.anonymous(), run()),
       F: () => measure(product.url, shapes.meBearer(sessions), run()),
       'F-cookie': () => measure(product.url, shapes.meCookie(sessions), run()),
       S: () => measure(jwtOnly.url, shapes.meBearer(sessions), run()),
@@ -192,10 +196,10 @@ interface BenchServer {
   argon2(hash: string, seconds: number, concurrency: number): Promise<Measurement>;
 }
 
-function startServer(env: Record<string, string>, children: ChildProcess[]): Promise<BenchServer> {
+function startServer(env: Record<string, string>, children: ChildProcess[], script = 'server.js'): Promise<BenchServer> {
   // BENCH_CPU_PROF=<dir>: each server writes a V8 CPU profile there when it stops.
   const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const child = fork(path.join(__dirname, 'server.js'), [], { env, stdio: 'inherit', execArgv: profile });
+  const child = fork(path.join(__dirname, script), [], { env, stdio: 'inherit', execArgv: profile });
   children.push(child);
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
@@ -245,6 +249,13 @@ async function preflight(url: string, jwtOnlyUrl: string, sessions: BenchSession
   await post(jwtOnlyUrl, me, { authorization: `Bearer ${session.accessToken}` });
   const chain = chains.pop()!;
   await post(url, { query: 'mutation ($t: String) { refresh(refreshToken: $t) { accessToken } }', variables: { t: chain.refreshToken } });
+}
+
+/** H0 answers H's request with H's answer, or its figures would not be comparable. */
+async function preflightBare(url: string): Promise<void> {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ __typename }' }) });
+  const text = await response.text();
+  if (response.status !== 200 || text !== '{"data":{"__typename":"Query"}}\n') throw new Error(`H0 preflight failed: ${response.status} ${text}`);
 }
 
 function withDatabase(url: string, database: string): string {
