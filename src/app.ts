@@ -217,10 +217,6 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   expressApp.disable('x-powered-by');
   expressApp.set('trust proxy', config.http.trustProxy);
   expressApp.use(requestLog(deps.logger, currentTraceId));
-  expressApp.use(healthRouter({ postgres: () => deps.database.ping(), redis: () => deps.sessions.ping() }));
-  expressApp.use(wellKnownRouter({ keys: deps.keys, issuer: config.jwt.issuer, publicUrl: config.http.publicUrl }));
-  expressApp.use(oauthTokenRouter(clientCredentials, deps.logger));
-  expressApp.use(oidc.router);
   expressApp.use(
     '/graphql',
     cors({ origin: [...config.http.corsOrigins], credentials: true }),
@@ -235,6 +231,12 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
       }),
     }),
   );
+  // After /graphql: a router mounted at the root that matches nothing hands the request on through
+  // setImmediate, so each one in front of /graphql would cost every GraphQL request a turn of the loop.
+  expressApp.use(healthRouter({ postgres: () => deps.database.ping(), redis: () => deps.sessions.ping() }));
+  expressApp.use(wellKnownRouter({ keys: deps.keys, issuer: config.jwt.issuer, publicUrl: config.http.publicUrl }));
+  expressApp.use(oauthTokenRouter(clientCredentials, deps.logger));
+  expressApp.use(oidc.router);
   expressApp.use(bodyErrorHandler(deps.logger));
   // Not on the public port: there any client could use it as an unthrottled token oracle.
   const coprocessor =
