@@ -2,7 +2,7 @@
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import type { ClientInfo } from './auth/auth.service';
-import { identifyCaller, type CallerDeps } from './auth/caller';
+import { identifyCaller, type Caller, type CallerDeps } from './auth/caller';
 import { accessTokenFrom, AuthCookies, refreshTokenFrom } from './auth/cookies';
 import type { Viewer } from './auth/viewer';
 import type { ServiceClientPrincipal } from './clients/client-authenticator';
@@ -23,11 +23,14 @@ export interface Context {
   requestLog?: RequestLogEntry;
 }
 
+const NO_TOKEN: Caller = { kind: 'anonymous', reason: 'no token' };
+
 export function createContextBuilder(deps: CallerDeps & { cookieSettings: Config['cookies']; logger: Logger }) {
   return async ({ req, res }: { req: Request; res: Response }): Promise<Context> => {
     const cookies = (req.cookies ?? {}) as Record<string, unknown>;
     const token = accessTokenFrom(req.headers, cookies);
-    const caller = await identifyCaller(deps, token);
+    // No token, no check: an anonymous request waits on nothing.
+    const caller = token ? await identifyCaller(deps, token) : NO_TOKEN;
     if (caller.kind === 'anonymous' && token) deps.logger.debug({ reason: caller.reason }, 'request is anonymous: token refused');
     return {
       viewer: caller.kind === 'user' ? caller.viewer : null,
