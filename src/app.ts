@@ -32,6 +32,7 @@ import { createContextBuilder, type Context } from './context';
 import { createCoprocessorListener, type CoprocessorListener } from './coprocessor/coprocessor.server';
 import { createErrorFormatter, ErrorCode } from './errors';
 import { limitEntities } from './graphql/entities-limit';
+import { inlineTraceWhenAsked } from './graphql/inline-trace.plugin';
 import { operationLimits } from './graphql/operation-limits';
 import { retryAfterPlugin } from './graphql/retry-after.plugin';
 import { createMfa } from './mfa/create-mfa';
@@ -202,6 +203,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     formatError: createErrorFormatter(deps.logger, config.env === 'development'),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: server }),
+      inlineTraceWhenAsked(),
       retryAfterPlugin(),
       requestLogPlugin(),
       ...(metrics ? [graphqlMetricsPlugin(metrics)] : []),
