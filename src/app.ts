@@ -2,13 +2,10 @@ import 'reflect-metadata';
 // createApp(config, deps): wires the services once and serves them over HTTP. Tests start exactly this.
 import http from 'node:http';
 import { ApolloServer } from '@apollo/server';
-import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
-import cookieParser from 'cookie-parser';
-import cors from 'cors';
-import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
+import express from 'express';
 import type { Logger } from 'pino';
 import { AdminService } from './admin/admin.service';
 import { PrismaUserAdminRepository } from './admin/user-admin.repository';
@@ -28,10 +25,11 @@ import { MemoryClientStateStore, RedisClientStateStore } from './clients/client-
 import { oauthTokenRouter } from './clients/oauth-token.route';
 import { PrismaServiceClientRepository } from './clients/service-client.repository';
 import type { Config, TokenKeys } from './config/config';
-import { createContextBuilder, type Context } from './context';
+import type { Context } from './context';
 import { createCoprocessorListener, type CoprocessorListener } from './coprocessor/coprocessor.server';
-import { createErrorFormatter, ErrorCode } from './errors';
+import { createErrorFormatter } from './errors';
 import { limitEntities } from './graphql/entities-limit';
+import { bodyErrorHandler, graphqlRoute } from './graphql/graphql-route';
 import { inlineTraceWhenAsked } from './graphql/inline-trace.plugin';
 import { operationLimits } from './graphql/operation-limits';
 import { retryAfterPlugin } from './graphql/retry-after.plugin';
@@ -221,17 +219,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   expressApp.use(requestLog(deps.logger, currentTraceId));
   expressApp.use(
     '/graphql',
-    cors({ origin: [...config.http.corsOrigins], credentials: true }),
-    requireJsonBody,
-    express.json({ limit: config.http.bodyLimitBytes }),
-    cookieParser(),
-    expressMiddleware(apollo, {
-      context: createContextBuilder({
-        ...callers,
-        cookieSettings: config.cookies,
-        logger: deps.logger,
-      }),
-    }),
+    graphqlRoute(apollo, config.http, { ...callers, cookieSettings: config.cookies, trustsProxy: config.http.trustProxy !== false, logger: deps.logger }),
   );
   // After /graphql: a router mounted at the root that matches nothing hands the request on through
   // setImmediate, so each one in front of /graphql would cost every GraphQL request a turn of the loop.
@@ -260,29 +248,5 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
       await mail.stop();
       await audit.flush(); // the stores close after this: let the last audit writes land
     },
-  };
-}
-
-/**
- * A POST must carry JSON (SPEC §3): anything else answers 415 before Apollo sees it. That also covers
- * the text/plain and form bodies a browser sends cross-site without a preflight (CSRF).
- */
-const requireJsonBody: RequestHandler = (request, response, next) => {
-  if (request.method !== 'POST' || request.is('application/json')) return next();
-  response.status(415).json({
-    errors: [{ message: 'POST /graphql needs Content-Type: application/json', extensions: { code: 'BAD_REQUEST' } }],
-  });
-};
-
-/** Body-parser failures (too large, malformed JSON) answer in GraphQL's error shape, without internals. */
-function bodyErrorHandler(logger: Logger): ErrorRequestHandler {
-  return (error: { status?: unknown }, _request, response, next) => {
-    if (response.headersSent) return next(error);
-    const status = typeof error?.status === 'number' && error.status >= 400 && error.status < 500 ? error.status : 500;
-    if (status === 500) logger.error({ err: error }, 'unhandled HTTP error');
-    const message =
-      status === 413 ? 'Request body is too large' : status === 500 ? 'Internal server error' : 'Malformed request body';
-    const code = status === 500 ? ErrorCode.INTERNAL_SERVER_ERROR : 'BAD_REQUEST';
-    response.status(status).json({ errors: [{ message, extensions: { code } }] });
   };
 }

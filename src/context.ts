@@ -25,7 +25,14 @@ export interface Context {
 
 const NO_TOKEN: Caller = { kind: 'anonymous', reason: 'no token' };
 
-export function createContextBuilder(deps: CallerDeps & { cookieSettings: Config['cookies']; logger: Logger }) {
+export type ContextDeps = CallerDeps & {
+  cookieSettings: Config['cookies'];
+  /** TRUST_PROXY is set: the client's address comes from X-Forwarded-For, as Express reads it. */
+  trustsProxy: boolean;
+  logger: Logger;
+};
+
+export function createContextBuilder(deps: ContextDeps) {
   return async ({ req, res }: { req: Request; res: Response }): Promise<Context> => {
     const cookies = (req.cookies ?? {}) as Record<string, unknown>;
     const token = accessTokenFrom(req.headers, cookies);
@@ -35,7 +42,8 @@ export function createContextBuilder(deps: CallerDeps & { cookieSettings: Config
     return {
       viewer: caller.kind === 'user' ? caller.viewer : null,
       serviceClient: caller.kind === 'client' ? caller.client : null,
-      client: { ip: req.ip ?? req.socket.remoteAddress ?? '', userAgent: req.get('user-agent') ?? '' },
+      // With no proxy trusted Express's req.ip is the socket's address: read it without parsing X-Forwarded-For.
+      client: { ip: (deps.trustsProxy ? req.ip : undefined) ?? req.socket.remoteAddress ?? '', userAgent: req.headers['user-agent'] ?? '' },
       refreshCookie: refreshTokenFrom(cookies),
       cookies: new AuthCookies(res, deps.cookieSettings),
       requestLog: requestLogEntry(req),
