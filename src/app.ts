@@ -32,7 +32,7 @@ import { limitEntities } from './graphql/entities-limit';
 import { bodyErrorHandler, graphqlRoute } from './graphql/graphql-route';
 import { inlineTraceWhenAsked } from './graphql/inline-trace.plugin';
 import { operationLimits } from './graphql/operation-limits';
-import { retryAfterPlugin } from './graphql/retry-after.plugin';
+import { responsePolicyPlugin } from './graphql/response-policy.plugin';
 import { createMfa } from './mfa/create-mfa';
 import { MailFactorNotifier } from './mfa/factor-notice';
 import type { Database } from './infra/database';
@@ -202,7 +202,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: server }),
       inlineTraceWhenAsked(),
-      retryAfterPlugin(),
+      responsePolicyPlugin({ hideSuggestions: limits.hideSuggestions }),
       requestLogPlugin(),
       ...(metrics ? [graphqlMetricsPlugin(metrics)] : []),
       ...limits.plugins,
