@@ -221,8 +221,9 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     '/graphql',
     graphqlRoute(apollo, config.http, { ...callers, cookieSettings: config.cookies, trustsProxy: config.http.trustProxy !== false, logger: deps.logger }),
   );
-  // After /graphql: a router mounted at the root that matches nothing hands the request on through
-  // setImmediate, so each one in front of /graphql would cost every GraphQL request a turn of the loop.
+  // After /graphql, so a GraphQL request never walks their layers: the oauth router ends in an error
+  // handler that matches every path, and a router whose last layer passes a request on hands it to the
+  // next one through setImmediate, a turn of the event loop per GraphQL request.
   expressApp.use(healthRouter({ postgres: () => deps.database.ping(), redis: () => deps.sessions.ping() }));
   expressApp.use(wellKnownRouter({ keys: deps.keys, issuer: config.jwt.issuer, publicUrl: config.http.publicUrl }));
   expressApp.use(oauthTokenRouter(clientCredentials, deps.logger));

@@ -53,7 +53,7 @@ describe('responsePolicyPlugin: suggestions', () => {
     const plugin = responsePolicyPlugin({ hideSuggestions: false });
     const listener = await plugin.requestDidStart!({} as never);
 
-    expect(listener!.didEncounterErrors).toBeUndefined();
+    expect(listener).not.toHaveProperty('didEncounterErrors');
     expect(await plugin.requestDidStart!({} as never)).toBe(listener);
   });
 });
