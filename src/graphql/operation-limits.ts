@@ -1,8 +1,8 @@
 // Bounds on what one GraphQL operation may ask (SPEC §8): depth, aliases, cost and directives by
 // graphql-armor, tokens by graphql-js's own parser limit, "did you mean" suggestions hidden unless
-// introspection is on (by responsePolicyPlugin), federation's _service (the SDL) only where introspection is on, and one
-// credential field per operation. Every refusal is a validation or parse error (HTTP 400) before
-// any resolver runs.
+// introspection is on (by responsePolicyPlugin), federation's _service (the SDL) only where
+// introspection is on, and one credential field per operation. Every refusal is a validation or
+// parse error (HTTP 400) before any resolver runs.
 import type { ApolloServerPlugin } from '@apollo/server';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import { GraphQLError, type ParseOptions, type ValidationRule } from 'graphql';
