@@ -36,6 +36,7 @@ const REFRESH_CHAINS = 2_000;
 
 const DESCRIPTIONS: Record<string, string> = {
   H: 'anonymous { __typename }: the Apollo pipeline alone',
+  H0: 'the same on a bare Express 5 + Apollo Server 5 app (the ceiling of H)',
   F: 'me { id email name role }, Bearer token',
   'F-cookie': 'the same with the access_token cookie',
   S: 'F through a context that only verifies the JWT (no session check)',
@@ -110,6 +111,8 @@ async function main(): Promise<void> {
     const echo = await startServer(env, children, 'echo-server.js');
     await preflight(product.url, jwtOnly.url, sessions, chains);
     await checkCoprocessor(product.coprocessorUrl!, sessions[0]!);
+    const bare = await startServer(env, children, 'h0-server.js');
+    await preflightBare(bare.url);
     const idleChains = chains.map((chain) => ({ token: chain.refreshToken }));
     const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length).split(',');
     if (process.argv.includes('--peers')) {
@@ -120,6 +123,7 @@ async function main(): Promise<void> {
 
     const variants: Record<string, () => Promise<Measurement>> = {
       H: () => withCpu(product, () => measure(product.url, shapes.anonymous(), run())),
+      H0: () => withCpu(bare, () => measure(bare.url, shapes.anonymous(), run())),
       F: () => withCpu(product, () => measure(product.url, shapes.meBearer(sessions), run())),
       'F-cookie': () => measure(product.url, shapes.meCookie(sessions), run()),
       S: () => withCpu(jwtOnly, () => measure(jwtOnly.url, shapes.meBearer(sessions), run())),
@@ -281,6 +285,13 @@ async function preflight(url: string, jwtOnlyUrl: string, sessions: BenchSession
   await post(jwtOnlyUrl, me, { authorization: `Bearer ${session.accessToken}` });
   const chain = chains.pop()!;
   await post(url, { query: 'mutation ($t: String) { refresh(refreshToken: $t) { accessToken } }', variables: { t: chain.refreshToken } });
+}
+
+/** H0 answers H's request with H's answer, or its figures would not be comparable. */
+async function preflightBare(url: string): Promise<void> {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ __typename }' }) });
+  const text = await response.text();
+  if (response.status !== 200 || text !== '{"data":{"__typename":"Query"}}\n') throw new Error(`H0 preflight failed: ${response.status} ${text}`);
 }
 
 function withDatabase(url: string, database: string): string {

@@ -2,13 +2,10 @@ import 'reflect-metadata';
 // createApp(config, deps): wires the services once and serves them over HTTP. Tests start exactly this.
 import http from 'node:http';
 import { ApolloServer } from '@apollo/server';
-import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
-import cookieParser from 'cookie-parser';
-import cors from 'cors';
-import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
+import express from 'express';
 import type { Logger } from 'pino';
 import { AdminService } from './admin/admin.service';
 import { PrismaUserAdminRepository } from './admin/user-admin.repository';
@@ -28,12 +25,14 @@ import { MemoryClientStateStore, RedisClientStateStore } from './clients/client-
 import { oauthTokenRouter } from './clients/oauth-token.route';
 import { PrismaServiceClientRepository } from './clients/service-client.repository';
 import type { Config, TokenKeys } from './config/config';
-import { createContextBuilder, type Context } from './context';
+import type { Context } from './context';
 import { createCoprocessorListener, type CoprocessorListener } from './coprocessor/coprocessor.server';
-import { createErrorFormatter, ErrorCode } from './errors';
+import { createErrorFormatter } from './errors';
 import { limitEntities } from './graphql/entities-limit';
+import { bodyErrorHandler, graphqlRoute } from './graphql/graphql-route';
+import { inlineTraceWhenAsked } from './graphql/inline-trace.plugin';
 import { operationLimits } from './graphql/operation-limits';
-import { retryAfterPlugin } from './graphql/retry-after.plugin';
+import { responsePolicyPlugin } from './graphql/response-policy.plugin';
 import { createMfa } from './mfa/create-mfa';
 import { MailFactorNotifier } from './mfa/factor-notice';
 import { DataCipher } from './crypto/data-cipher';
@@ -207,7 +206,8 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     formatError: createErrorFormatter(deps.logger, config.env === 'development'),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: server }),
-      retryAfterPlugin(),
+      inlineTraceWhenAsked(),
+      responsePolicyPlugin({ hideSuggestions: limits.hideSuggestions }),
       requestLogPlugin(),
       ...(metrics ? [graphqlMetricsPlugin(metrics)] : []),
       ...limits.plugins,
@@ -222,24 +222,17 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   expressApp.disable('x-powered-by');
   expressApp.set('trust proxy', config.http.trustProxy);
   expressApp.use(requestLog(deps.logger, currentTraceId));
+  expressApp.use(
+    '/graphql',
+    graphqlRoute(apollo, config.http, { ...callers, cookieSettings: config.cookies, trustsProxy: config.http.trustProxy !== false, logger: deps.logger }),
+  );
+  // After /graphql, so a GraphQL request never walks their layers: the oauth router ends in an error
+  // handler that matches every path, and a router whose last layer passes a request on hands it to the
+  // next one through setImmediate, a turn of the event loop per GraphQL request.
   expressApp.use(healthRouter({ postgres: () => deps.database.ping(), redis: () => deps.sessions.ping() }));
   expressApp.use(wellKnownRouter({ keys: deps.keys, issuer: config.jwt.issuer, publicUrl: config.http.publicUrl }));
   expressApp.use(oauthTokenRouter(clientCredentials, deps.logger));
   expressApp.use(oidc.router);
-  expressApp.use(
-    '/graphql',
-    cors({ origin: [...config.http.corsOrigins], credentials: true }),
-    requireJsonBody,
-    express.json({ limit: config.http.bodyLimitBytes }),
-    cookieParser(),
-    expressMiddleware(apollo, {
-      context: createContextBuilder({
-        ...callers,
-        cookieSettings: config.cookies,
-        logger: deps.logger,
-      }),
-    }),
-  );
   expressApp.use(bodyErrorHandler(deps.logger));
   // Not on the public port: there any client could use it as an unthrottled token oracle.
   const coprocessor =
@@ -261,29 +254,5 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
       await mail.stop();
       await audit.flush(); // the stores close after this: let the last audit writes land
     },
-  };
-}
-
-/**
- * A POST must carry JSON (SPEC §3): anything else answers 415 before Apollo sees it. That also covers
- * the text/plain and form bodies a browser sends cross-site without a preflight (CSRF).
- */
-const requireJsonBody: RequestHandler = (request, response, next) => {
-  if (request.method !== 'POST' || request.is('application/json')) return next();
-  response.status(415).json({
-    errors: [{ message: 'POST /graphql needs Content-Type: application/json', extensions: { code: 'BAD_REQUEST' } }],
-  });
-};
-
-/** Body-parser failures (too large, malformed JSON) answer in GraphQL's error shape, without internals. */
-function bodyErrorHandler(logger: Logger): ErrorRequestHandler {
-  return (error: { status?: unknown }, _request, response, next) => {
-    if (response.headersSent) return next(error);
-    const status = typeof error?.status === 'number' && error.status >= 400 && error.status < 500 ? error.status : 500;
-    if (status === 500) logger.error({ err: error }, 'unhandled HTTP error');
-    const message =
-      status === 413 ? 'Request body is too large' : status === 500 ? 'Internal server error' : 'Malformed request body';
-    const code = status === 500 ? ErrorCode.INTERNAL_SERVER_ERROR : 'BAD_REQUEST';
-    response.status(status).json({ errors: [{ message, extensions: { code } }] });
   };
 }

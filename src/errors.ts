@@ -77,7 +77,7 @@ export class EmailNotVerifiedError extends AppError {
   }
 }
 
-/** HTTP 429 and Retry-After are set by retryAfterPlugin, only when it is a response's only kind of error. */
+/** HTTP 429 and Retry-After are set by responsePolicyPlugin, only when it is a response's only kind of error. */
 export class RateLimitedError extends AppError {
   constructor(readonly retryAfterSeconds: number) {
     super(ErrorCode.RATE_LIMITED, 'Too many attempts, try again later', {

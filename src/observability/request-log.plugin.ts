@@ -4,11 +4,12 @@ import type { Context } from '../context';
 
 export function requestLogPlugin(): ApolloServerPlugin<Context> {
   return {
-    async requestDidStart() {
+    // No listener at all when the request has no log line (the logger's level is above info).
+    async requestDidStart({ contextValue }) {
+      const entry = contextValue.requestLog;
+      if (!entry) return;
       return {
         async willSendResponse({ operation, operationName, contextValue }) {
-          const entry = contextValue?.requestLog;
-          if (!entry) return;
           // The operation's name as the client gave it; type first, so a log search by type works.
           entry.operation = operation ? `${operation.operation} ${operation.name?.value ?? operationName ?? '(anonymous)'}`.slice(0, 100) : 'invalid';
           entry.viewerId = contextValue.viewer?.userId ?? contextValue.signedInUserId;

@@ -14,25 +14,31 @@ export interface RequestLogEntry {
 
 /** A caller's id is kept only if it cannot smuggle anything into a log: short, plain characters. */
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-const entries = new WeakMap<IncomingMessage, RequestLogEntry>();
+const ENTRY = Symbol('requestLogEntry');
+type LoggedRequest = IncomingMessage & { [ENTRY]?: RequestLogEntry };
 
-/** The entry of this request's log line, for the context builder and the GraphQL plugin to fill in. */
-export function requestLogEntry(request: IncomingMessage): RequestLogEntry {
-  let entry = entries.get(request);
-  if (!entry) entries.set(request, (entry = {}));
-  return entry;
+/**
+ * The entry of this request's log line, for the context builder and the GraphQL plugin to fill in;
+ * undefined when no line is written (the logger's level is above info).
+ */
+export function requestLogEntry(request: IncomingMessage): RequestLogEntry | undefined {
+  return (request as LoggedRequest)[ENTRY];
 }
 
 export function requestLog(logger: Logger, traceId: () => string | undefined = () => undefined): RequestHandler {
   return (request, response, next) => {
-    const started = process.hrtime.bigint();
-    const offered = request.get('x-request-id');
-    const requestId = offered && SANE_REQUEST_ID.test(offered) ? offered : randomUUID();
+    const offered = request.headers['x-request-id'];
+    const requestId = typeof offered === 'string' && SANE_REQUEST_ID.test(offered) ? offered : randomUUID();
     response.setHeader('x-request-id', requestId);
+    // Checked per request (a logger's level can change while it runs); below info there is no line
+    // to prepare, so the request costs nothing more here.
+    if (!logger.isLevelEnabled('info')) return next();
+    const started = process.hrtime.bigint();
+    const entry: RequestLogEntry = {};
+    (request as LoggedRequest)[ENTRY] = entry;
     const trace = traceId();
     const path = request.path; // now: routers mounted further on rewrite it
     response.once('finish', () => {
-      const entry = requestLogEntry(request);
       logger.info(
         {
           requestId,

@@ -29,6 +29,17 @@ describe('federation subgraph', () => {
     expect(sdl).toContain('me: User!');
   });
 
+  it('returns an inline trace (ftv1) to a router that asks for one, and none to a request that does not', async () => {
+    const post = (headers: Record<string, string>) =>
+      fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query: '{ __typename }' }) });
+    const asked = (await (await post({ 'apollo-federation-include-trace': 'ftv1' })).json()) as { data: unknown; extensions?: { ftv1?: unknown } };
+    const plain = (await (await post({})).json()) as { data: unknown; extensions?: unknown };
+
+    expect(asked.data).toEqual({ __typename: 'Query' });
+    expect(asked.extensions?.ftv1).toEqual(expect.stringMatching(/^[A-Za-z0-9+/]+=*$/));
+    expect(plain).toEqual({ data: { __typename: 'Query' } });
+  });
+
   it('resolves users by reference for an authenticated caller, hiding other users\' emails', async () => {
     const alice = await registerUser(server);
     const bob = await registerUser(server);

@@ -92,3 +92,30 @@ it('names the signed-in user on a login line and no one on a failed one, and nev
     expect(text).not.toContain(secret);
   }
 });
+
+it('below info writes no request line but still returns the X-Request-Id, and logs again once the level is info', async () => {
+  const quietLines: string[] = [];
+  const quietSink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      quietLines.push(chunk.toString());
+      done();
+    },
+  });
+  const logger = pino({ level: 'warn' }, quietSink);
+  const quiet = await createTestServer({ logger, shareWith: server, env: { EMAIL_VERIFICATION: 'off' } });
+  try {
+    const response = await quiet.gql('{ __typename }', {}, { headers: { 'x-request-id': 'quiet-1' } });
+    await settle();
+    expect(response.headers.get('x-request-id')).toBe('quiet-1');
+    expect(quietLines).toEqual([]);
+
+    logger.level = 'info';
+    await quiet.gql('{ __typename }', {}, { headers: { 'x-request-id': 'quiet-2' } });
+    await settle();
+    expect(quietLines.map((line) => JSON.parse(line) as Record<string, unknown>)).toEqual([
+      expect.objectContaining({ msg: 'request', requestId: 'quiet-2', operation: 'query (anonymous)', status: 200 }),
+    ]);
+  } finally {
+    await quiet.close();
+  }
+});
