@@ -253,6 +253,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
       await Promise.all([apollo.stop(), coprocessor?.close(), metricsListener?.close()]);
       await mail.stop();
       await audit.flush(); // the stores close after this: let the last audit writes land
+      if (!deps.hasher) await hasher.close?.(); // the hashing process this app started
     },
   };
 }

@@ -96,11 +96,11 @@ export class MfaRequiredError extends AppError {
   }
 }
 
-/** A store (PostgreSQL or Redis) could not be reached in time: fail closed. */
+/** A store (PostgreSQL or Redis), the identity provider or the hashing process could not answer in time: fail closed. */
 export class ServiceUnavailableError extends AppError {
   static readonly MESSAGE = 'Service temporarily unavailable, try again shortly';
   constructor(
-    readonly dependency: 'postgres' | 'redis' | 'identity provider',
+    readonly dependency: 'postgres' | 'redis' | 'identity provider' | 'password hashing',
     cause?: unknown,
   ) {
     super(ErrorCode.SERVICE_UNAVAILABLE, ServiceUnavailableError.MESSAGE, { status: 503, cause });

@@ -1,9 +1,11 @@
-// Password hashing with argon2id (OWASP minimum m=19 MiB, t=2, p=1; parameters from config).
+// Password hashing with argon2id (OWASP minimum m=19 MiB, t=2, p=1; parameters from config), in a
+// child process at a lower OS priority (ARGON2_NICE), so that reads keep the CPU during a login storm.
 import { randomBytes } from 'node:crypto';
 import { trace } from '@opentelemetry/api';
 import argon2 from 'argon2';
 import pLimit from 'p-limit';
 import type { Config } from '../config/config';
+import { HashingError, HashingProcess } from './hashing/hashing-process';
 
 export interface PasswordHasher {
   hash(password: string): Promise<string>;
@@ -12,28 +14,34 @@ export interface PasswordHasher {
   needsRehash(hash: string): boolean;
   /** Spends the time of one verify on a throwaway hash, so unknown emails cost as much as wrong passwords. */
   verifyDummy(password: string): Promise<void>;
+  /** Stops the hashing process, if there is one; hashes asked for afterwards fail. */
+  close?(): Promise<void>;
 }
 
 export class Argon2PasswordHasher implements PasswordHasher {
   private readonly options: argon2.Options & { type: typeof argon2.argon2id };
   private dummyHash: Promise<string> | undefined;
-  /** argon2 runs on the libuv pool; capped below the core count, logins leave a core to every other request. */
+  /** Capped below the core count: even at its low priority, hashing leaves cores to every other request. */
   private readonly limit: pLimit.Limit;
+  private readonly hashing: HashingProcess;
 
-  constructor({ concurrency, ...parameters }: Config['argon2']) {
+  constructor({ concurrency, nice, ...parameters }: Config['argon2']) {
     this.options = { type: argon2.argon2id, ...parameters };
     this.limit = pLimit(concurrency);
+    this.hashing = new HashingProcess({ nice, threads: concurrency });
   }
 
   hash(password: string): Promise<string> {
-    return traced('password.hash', () => this.limit(() => argon2.hash(password, this.options)));
+    return traced('password.hash', () => this.limit(async () => (await this.hashing.run({ op: 'hash', password, options: this.options })) as string));
   }
 
+  /** Fails with SERVICE_UNAVAILABLE when the hashing process died with this verify in it. */
   async verify(hash: string, password: string): Promise<boolean> {
     try {
-      return await traced('password.verify', () => this.limit(() => argon2.verify(hash, password)));
-    } catch {
-      return false; // a malformed stored hash never authenticates
+      return (await traced('password.verify', () => this.limit(() => this.hashing.run({ op: 'verify', digest: hash, password })))) as boolean;
+    } catch (error) {
+      if (error instanceof HashingError) return false; // a malformed stored hash never authenticates
+      throw error;
     }
   }
 
@@ -51,8 +59,20 @@ export class Argon2PasswordHasher implements PasswordHasher {
   }
 
   async verifyDummy(password: string): Promise<void> {
-    this.dummyHash ??= this.hash(randomBytes(32).toString('base64url'));
-    await this.verify(await this.dummyHash, password);
+    const dummyHash = (this.dummyHash ??= this.hash(randomBytes(32).toString('base64url')));
+    dummyHash.catch(() => {
+      if (this.dummyHash === dummyHash) this.dummyHash = undefined; // made again next time, not failed forever
+    });
+    await this.verify(await dummyHash, password);
+  }
+
+  /** The hashing process's id while it runs (tests kill it to prove the service recovers). */
+  get processId(): number | undefined {
+    return this.hashing.pid;
+  }
+
+  close(): Promise<void> {
+    return this.hashing.close();
   }
 }
 

@@ -98,6 +98,8 @@ export interface Config {
     readonly parallelism: number;
     /** Hashes and verifies running at once; the rest wait, so logins cannot take every core. */
     readonly concurrency: number;
+    /** The OS priority (nice) of the threads that hash, in a process of their own: requests win the CPU over hashes. */
+    readonly nice: number;
   };
   /** The per-instance cache of users read by id (0 s = off), invalidated on every instance by any user write. */
   readonly userCache: { readonly ttl: Duration; readonly maxEntries: number };
@@ -262,6 +264,7 @@ export function loadConfig(rawEnv: RawEnv = process.env): Config {
       parallelism: env.ARGON2_PARALLELISM,
       // A quarter of the cores: a login storm leaves about three quarters of the machine to other requests.
       concurrency: env.ARGON2_CONCURRENCY ?? Math.max(1, Math.min(Math.floor(availableParallelism() / 4), env.UV_THREADPOOL_SIZE - 1)),
+      nice: env.ARGON2_NICE,
     },
     userCache: { ttl: env.USER_CACHE_TTL, maxEntries: env.USER_CACHE_SIZE },
     rateLimits: {

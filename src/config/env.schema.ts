@@ -209,6 +209,8 @@ export const envSchema = z.object({
   ARGON2_PARALLELISM: integer(1, 1, 16),
   /** Unset: a quarter of the CPU cores (at least 1), and below UV_THREADPOOL_SIZE. */
   ARGON2_CONCURRENCY: optionalInteger(1, 1024),
+  /** The hashing process's OS priority (nice, 0–19; higher yields more): reads keep the CPU during a login storm. */
+  ARGON2_NICE: integer(5, 0, 19),
   /** Read by libuv itself at start-up; validated here so ARGON2_CONCURRENCY can be checked against it. */
   UV_THREADPOOL_SIZE: integer(4, 1, 1024),
   USER_CACHE_TTL: durationOrZero('10s'),

@@ -64,7 +64,7 @@ describe('loadConfig defaults', () => {
     expect(config.http.trustProxy).toBe(false);
     expect(config.http.corsOrigins).toEqual([]);
     expect(config.graphql.introspection).toBe(true);
-    expect(config.argon2).toEqual({ memoryCost: 19_456, timeCost: 2, parallelism: 1, concurrency: Math.max(1, Math.min(Math.floor(availableParallelism() / 4), 3)) });
+    expect(config.argon2).toEqual({ memoryCost: 19_456, timeCost: 2, parallelism: 1, concurrency: Math.max(1, Math.min(Math.floor(availableParallelism() / 4), 3)), nice: 5 });
     expect(config.userCache.ttl.seconds).toBe(10);
     expect(config.userCache.maxEntries).toBe(10_000);
     expect(config.rateLimits.loginPerAccount.points).toBe(5);

@@ -1,0 +1,105 @@
+// The service's side of the hashing process (hashing-child.ts): sends it hashes and verifies and
+// matches the answers. A child that dies fails the work it held with SERVICE_UNAVAILABLE (fail
+// closed: no login succeeds on a verify that did not run) and is started again for the next one.
+import { fork, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { ServiceUnavailableError } from '../../errors';
+import type { HashReply, HashRequest } from './hashing-child';
+
+type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
+type Work = WithoutId<HashRequest>;
+type Waiting = { resolve: (value: string | boolean) => void; reject: (error: Error) => void };
+
+/** Its .ts source under jest (Node strips the types), its .js in dist. */
+const ENTRY = path.join(__dirname, `hashing-child${path.extname(__filename)}`);
+const RESTART_DELAYS_MS = [0, 100, 500, 2_000, 5_000];
+
+/** An error the child returned for one request (a malformed hash, say): the child itself is fine. */
+export class HashingError extends Error {}
+
+export class HashingProcess {
+  private child: ChildProcess | undefined;
+  private readonly waiting = new Map<number, Waiting>();
+  private lastId = 0;
+  /** Deaths since the last answer: each one waits longer before the next start, so a child that cannot start is not forked in a loop. */
+  private deaths = 0;
+  private startableAt = 0;
+  private closed = false;
+
+  /** `nice`: the child's OS priority (0–19, higher is lower); `threads`: its libuv pool, one per concurrent hash. */
+  constructor(private readonly settings: { nice: number; threads: number }) {}
+
+  /** The child's process id, when one runs (tests kill it). */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  run(work: Work): Promise<string | boolean> {
+    const child = this.closed ? undefined : (this.child ?? this.start());
+    if (!child) return Promise.reject(new ServiceUnavailableError('password hashing'));
+    const id = ++this.lastId;
+    return new Promise((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      this.hold(child, true);
+      child.send({ ...work, id } satisfies HashRequest, (error) => {
+        if (error) this.settle(id, new ServiceUnavailableError('password hashing', error));
+      });
+    });
+  }
+
+  /** Stops the child (it exits when its channel closes); work still in it fails. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    if (child.connected) child.disconnect();
+    await exited;
+  }
+
+  private start(): ChildProcess | undefined {
+    if (Date.now() < this.startableAt) return undefined;
+    const child = fork(ENTRY, [String(this.settings.nice)], {
+      // Only what it needs: no secrets of the service, none of its --require hooks or NODE_OPTIONS.
+      env: { UV_THREADPOOL_SIZE: String(this.settings.threads), ...(process.env.PATH ? { PATH: process.env.PATH } : {}) },
+      execArgv: ['--disable-warning=ExperimentalWarning', '--disable-warning=MODULE_TYPELESS_PACKAGE_JSON'], // quiet when run from its .ts source
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    child.on('message', (reply: HashReply) => {
+      this.deaths = 0;
+      this.settle(reply.id, 'error' in reply ? new HashingError(reply.error) : undefined, 'value' in reply ? reply.value : undefined);
+    });
+    const gone = () => {
+      if (this.child !== child) return;
+      this.child = undefined;
+      this.startableAt = Date.now() + (RESTART_DELAYS_MS[Math.min(this.deaths, RESTART_DELAYS_MS.length - 1)] ?? 0);
+      this.deaths += 1;
+      for (const id of [...this.waiting.keys()]) this.settle(id, new ServiceUnavailableError('password hashing'));
+    };
+    child.on('exit', gone);
+    child.on('error', () => (child.pid === undefined ? gone() : child.kill())); // a failed spawn has no 'exit'
+    this.child = child;
+    this.hold(child, false);
+    return child;
+  }
+
+  private settle(id: number, error: Error | undefined, value?: string | boolean): void {
+    const waiting = this.waiting.get(id);
+    if (!waiting) return;
+    this.waiting.delete(id);
+    if (error) waiting.reject(error);
+    else waiting.resolve(value!);
+    if (this.waiting.size === 0 && this.child) this.hold(this.child, false);
+  }
+
+  /** An idle child never keeps the service's process alive; one with work in it does. */
+  private hold(child: ChildProcess, busy: boolean): void {
+    if (busy) {
+      child.ref();
+      child.channel?.ref();
+    } else {
+      child.unref();
+      child.channel?.unref();
+    }
+  }
+}
