@@ -125,7 +125,7 @@ async function main(): Promise<void> {
       H: () => withCpu(product, () => measure(product.url, shapes.anonymous(), run())),
       H0: () => withCpu(bare, () => measure(bare.url, shapes.anonymous(), run())),
       F: () => withCpu(product, () => measure(product.url, shapes.meBearer(sessions), run())),
-      'F-cookie': () => measure(product.url, shapes.meCookie(sessions), run()),
+      'F-cookie': () => withCpu(product, () => measure(product.url, shapes.meCookie(sessions), run())),
       S: () => withCpu(jwtOnly, () => measure(jwtOnly.url, shapes.meBearer(sessions), run())),
       L: () => measure(product.url, shapes.login(users), { ...run(), connections: LOGIN_CONNECTIONS }),
       argon2: () => product.argon2(passwordHash, profile.seconds, config.argon2.concurrency),
@@ -136,7 +136,7 @@ async function main(): Promise<void> {
         ]);
         return during;
       },
-      X: () => measure(product.url, shapes.refresh(idleChains), run()),
+      X: () => withCpu(product, () => measure(product.url, shapes.refresh(idleChains), run())),
       ...Object.fromEntries(Object.entries(peers?.peers ?? {}).map(([name, peer]) => [name, () => measure(peer.url, shapes.meCookieHeader(peer.sessions), run())])),
       C: () => withCpu(product, () => measure(product.coprocessorUrl!, coprocessorShape(sessions), run())),
       C0: () => withCpu(echo, () => measure(echo.url, coprocessorShape(sessions), run())),

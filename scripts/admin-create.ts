@@ -55,7 +55,7 @@ async function main(): Promise<number> {
   const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
   const redis = config.redisUrl ? createRedis(config.redisUrl) : undefined;
   const feed = redis ? new RedisUserChangeFeed(redis, `${config.redisKeyPrefix}user-changed`) : undefined;
-  const audit = new PrismaAuditLog(database.prisma, pino({ level: 'warn' }, pino.destination(2)));
+  const audit = new PrismaAuditLog(database.prisma, database.pool, pino({ level: 'warn' }, pino.destination(2)));
   try {
     if (redis && !(await waitForRedis(redis, 5_000))) throw new Error('Redis does not answer at REDIS_URL');
     await migrateDatabase(database.url);

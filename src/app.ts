@@ -114,7 +114,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
           dependencies: { postgres: () => deps.database.ping(), redis: () => deps.sessions.ping() },
           mailQueueDepth: () => mail.queue.depth(), // read at scrape time, once createApp has returned
         });
-  const storedAudit = new PrismaAuditLog(deps.database.prisma, deps.logger);
+  const storedAudit = new PrismaAuditLog(deps.database.prisma, deps.database.pool, deps.logger);
   const audit = metrics ? new MeteredAuditLog(storedAudit, metrics) : storedAudit;
   const rateLimits = metrics ? meteredRateLimits(deps.rateLimits, metrics) : deps.rateLimits;
   // Mail and account recovery (SPEC §10): a durable queue in PostgreSQL, a worker in every instance.
