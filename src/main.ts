@@ -85,7 +85,7 @@ async function openRedisStores(
     logger.error('Redis is not reachable yet: requests that need it answer SERVICE_UNAVAILABLE until it is');
   }
   return {
-    sessions: new RedisSessionStore(redis, config.redisKeyPrefix),
+    sessions: new RedisSessionStore(redis, config.redisKeyPrefix, { layout: config.sessions.layout }),
     rateLimits: createRateLimits(config.rateLimits, { kind: 'redis', redis, keyPrefix: config.redisKeyPrefix }, keys, logger),
     redis,
     userChanges: new RedisUserChangeFeed(redis, `${config.redisKeyPrefix}user-changed`),

@@ -5,7 +5,7 @@ import { noAudit, type AuditLog, type AuthEventInput } from '../audit/audit-even
 import type { Config } from '../config/config';
 import { EmailNotVerifiedError, ForbiddenError, INVALID_CREDENTIALS, RateLimitedError, UnauthenticatedError } from '../errors';
 import type { RefreshOutcome } from '../observability/metrics';
-import { hashTokenId, MAX_USER_AGENT_LENGTH, newSessionId, type SessionStore } from '../sessions/session-store';
+import { digestTokenId, MAX_USER_AGENT_LENGTH, type SessionStore } from '../sessions/session-store';
 import type { UserRecord, UserRepository } from '../users/user';
 import { codePoints, isRegistrableEmail, normalizeEmail, parseRegisterInput, PASSWORD_MAX } from './auth.validation';
 import type { PasswordHasher } from './password';
@@ -214,8 +214,8 @@ export class AuthService {
     const rotation = await sessions.rotate({
       sessionId: claims.sid,
       userId: claims.sub,
-      presentedJtiHash: hashTokenId(claims.jti),
-      nextJtiHash: hashTokenId(nextJti),
+      presentedJtiHash: digestTokenId(claims.jti),
+      nextJtiHash: digestTokenId(nextJti),
       now,
       refreshTtlSeconds: settings.refreshTokenTtl.seconds,
       graceSeconds: settings.refreshReuseGrace.seconds,
@@ -252,7 +252,7 @@ export class AuthService {
       } catch {
         return; // nothing valid to revoke: logout still succeeds
       }
-      const current = await sessions.isCurrentRefresh(claims.sid, claims.sub, hashTokenId(claims.jti));
+      const current = await sessions.isCurrentRefresh(claims.sid, claims.sub, digestTokenId(claims.jti));
       target = { userId: claims.sub, sessionId: claims.sid, current };
     }
     if (!target) return;
@@ -278,14 +278,14 @@ export class AuthService {
   private async startSession(user: UserRecord, client: ClientInfo): Promise<AuthResult> {
     const { tokens, sessions, clock, settings } = this.deps;
     const now = clock();
-    const sessionId = newSessionId();
+    const sessionId = sessions.newId();
     const ttlSeconds = Math.min(settings.refreshTokenTtl.seconds, settings.maxAge.seconds);
     const refreshJti = newTokenId();
     await sessions.create(
       {
         id: sessionId,
         userId: user.id,
-        refreshJtiHash: hashTokenId(refreshJti),
+        refreshJtiHash: digestTokenId(refreshJti),
         createdAt: now,
         lastUsedAt: now,
         expiresAt: now + settings.maxAge.seconds,

@@ -6,6 +6,7 @@ import { roleScopeProblems, type RoleScopes } from '../auth/scopes';
 import type { Duration } from './duration';
 import { envSchema, type Env, type RawEnv } from './env.schema';
 import type { DataKeys } from '../crypto/data-cipher';
+import type { SessionLayout } from '../sessions/session-layout';
 import { loadMfaSettings } from './load-mfa-settings';
 import { keyVariables, loadKeys } from './load-keys';
 import { loadOidcProviders, type OidcProviderConfig } from './oidc-providers';
@@ -56,6 +57,8 @@ export interface Config {
     readonly maxAge: Duration;
     readonly refreshReuseGrace: Duration;
     readonly refreshTokenInBody: boolean;
+    /** SESSION_LAYOUT: the Redis layout new sessions are written in (both are read). */
+    readonly layout: SessionLayout;
   };
   readonly cookies: {
     readonly secure: boolean;
@@ -243,6 +246,7 @@ export function loadConfig(rawEnv: RawEnv = process.env): Config {
       maxAge: env.SESSION_MAX_AGE,
       refreshReuseGrace: env.REFRESH_REUSE_GRACE,
       refreshTokenInBody: env.REFRESH_TOKEN_IN_BODY,
+      layout: env.SESSION_LAYOUT,
     },
     cookies: { secure: env.COOKIE_SECURE, sameSite: env.COOKIE_SAMESITE, domain: env.COOKIE_DOMAIN },
     http: { corsOrigins: env.CORS_ORIGINS, bodyLimitBytes: env.BODY_LIMIT, trustProxy: env.TRUST_PROXY, publicUrl: env.PUBLIC_URL },

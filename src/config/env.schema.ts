@@ -4,6 +4,7 @@ import proxyAddr from 'proxy-addr';
 import { z } from 'zod';
 import { ALGORITHMS } from '../auth/keys';
 import { DEFAULT_ROLE_SCOPES, parseRoleScopes } from '../auth/scopes';
+import { SESSION_LAYOUTS } from '../sessions/session-layout';
 import { Duration } from './duration';
 
 const optionalText = z
@@ -193,6 +194,8 @@ export const envSchema = z.object({
   SESSION_MAX_AGE: duration('30d'),
   REFRESH_REUSE_GRACE: graceDuration,
   REFRESH_TOKEN_IN_BODY: boolean(true),
+  // The Redis layout new sessions are written in; v1 while instances of the previous release still run (docs/operations.md).
+  SESSION_LAYOUT: oneOf(SESSION_LAYOUTS, 'v2'),
   COOKIE_SECURE: boolean(true),
   COOKIE_SAMESITE: oneOf(['lax', 'strict', 'none'], 'lax'),
   COOKIE_DOMAIN: optionalText,

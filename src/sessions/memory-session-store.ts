@@ -1,6 +1,6 @@
 // Sessions in this process's memory: the embedded development default (single instance only).
 // Each method runs synchronously to completion, which makes rotation as atomic as the Redis script.
-import type { Rotation, RotationResult, Session, SessionStore } from './session-store';
+import { comparedPart, newSessionId, type Rotation, type RotationResult, type Session, type SessionStore } from './session-store';
 import { storedUserAgent } from './user-agent';
 
 interface Entry {
@@ -15,8 +15,13 @@ export class MemorySessionStore implements SessionStore {
 
   constructor(private readonly nowMs: () => number = Date.now) {}
 
+  newId(): string {
+    return newSessionId();
+  }
+
   async create(session: Session, ttlSeconds: number): Promise<void> {
-    this.sessions.set(session.id, { session: { ...session, userAgent: storedUserAgent(session.userAgent) }, expiresAtMs: this.nowMs() + ttlSeconds * 1000 });
+    const stored = { ...session, refreshJtiHash: comparedPart(session.refreshJtiHash), userAgent: storedUserAgent(session.userAgent) };
+    this.sessions.set(session.id, { session: stored, expiresAtMs: this.nowMs() + ttlSeconds * 1000 });
   }
 
   async ownerOf(sessionId: string, userId: string): Promise<string | null> {
@@ -31,17 +36,18 @@ export class MemorySessionStore implements SessionStore {
   async rotate(rotation: Rotation): Promise<RotationResult> {
     const entry = this.live(rotation.sessionId, rotation.userId);
     if (!entry) return { outcome: 'missing' };
-    if (entry.session.refreshJtiHash === rotation.presentedJtiHash) {
+    const presented = comparedPart(rotation.presentedJtiHash);
+    if (entry.session.refreshJtiHash === presented) {
       const ttlSeconds = Math.min(rotation.refreshTtlSeconds, entry.session.expiresAt - rotation.now);
       if (ttlSeconds <= 0) {
         this.sessions.delete(rotation.sessionId);
         return { outcome: 'missing' };
       }
-      entry.previousJtiHash = rotation.presentedJtiHash;
+      entry.previousJtiHash = presented;
       entry.rotatedAt = rotation.now;
       entry.session = {
         ...entry.session,
-        refreshJtiHash: rotation.nextJtiHash,
+        refreshJtiHash: comparedPart(rotation.nextJtiHash),
         lastUsedAt: rotation.now,
         ip: rotation.ip,
         userAgent: storedUserAgent(rotation.userAgent),
@@ -50,14 +56,14 @@ export class MemorySessionStore implements SessionStore {
       return { outcome: 'rotated', ttlSeconds };
     }
     const withinGrace =
-      entry.previousJtiHash === rotation.presentedJtiHash && rotation.now - (entry.rotatedAt ?? 0) < rotation.graceSeconds;
+      entry.previousJtiHash === presented && rotation.now - (entry.rotatedAt ?? 0) < rotation.graceSeconds;
     if (withinGrace) return { outcome: 'grace' };
     this.sessions.delete(rotation.sessionId);
     return { outcome: 'reused' };
   }
 
   async isCurrentRefresh(sessionId: string, userId: string, jtiHash: string): Promise<boolean> {
-    return this.live(sessionId, userId)?.session.refreshJtiHash === jtiHash;
+    return this.live(sessionId, userId)?.session.refreshJtiHash === comparedPart(jtiHash);
   }
 
   async revoke(sessionId: string, userId: string): Promise<void> {

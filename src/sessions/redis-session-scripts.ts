@@ -1,6 +1,6 @@
 // The Lua scripts of RedisSessionStore (layouts in session-layout.ts). Each names every key it touches in
 // KEYS, and all of them share the hash tag {userId}: one slot, so they run unchanged on Redis Cluster.
-// KEYS[1] is always the user's v2 hash, KEYS[2] the v1 session index; v1 session keys follow.
+// KEYS[1] is the user's v2 hash and KEYS[2] the v1 session index (but in CREATE_V1); v1 session keys follow.
 import { PREVIOUS_HASH_LENGTH } from './session-layout';
 
 /** A script that found a session in the v1 index it was not given the key of answers this: read the index again. */
@@ -45,11 +45,13 @@ redis.call('HSET', KEYS[1], ARGV[1], ARGV[2], ARGV[1] .. ':m', ARGV[3])
 extend(KEYS[1], tonumber(ARGV[4]))
 return 1`;
 
-// KEYS[3] the v1 key of this session id. ARGV: sid, presented hash, next hash, now (s, service clock),
-// refresh ttl, grace, meta, now (ms, store clock), userId. A v1 session found under the id is rotated
-// into v2 (same id) and its v1 key dropped. The session slides by the refresh ttl, never past its end.
+// KEYS[3] the v1 key of this session id. ARGV: sid, presented digest, next digest, now (s, service clock),
+// refresh ttl, grace, meta, now (ms, store clock), userId, layout written, ip, user agent as sent.
+// Digests are compared on their first 22 characters. A v1 session found under the id is rotated into v2
+// (same id) and its v1 key dropped, or under layout v1 rotated in place exactly as the previous release
+// does (whole digests, its fields, its TTLs). The session slides by the refresh ttl, never past its end.
 export const ROTATE = `${HELPERS}
-local sid, presented, now, storeNow = ARGV[1], ARGV[2], tonumber(ARGV[4]), tonumber(ARGV[8])
+local sid, presented, now, storeNow = ARGV[1], string.sub(ARGV[2], 1, 22), tonumber(ARGV[4]), tonumber(ARGV[8])
 local s, v1 = nil, false
 local v = redis.call('HGET', KEYS[1], sid)
 if v then
@@ -77,8 +79,14 @@ if s.r == presented then
     drop()
     return {'missing', 0}
   end
+  if v1 and ARGV[10] == 'v1' then
+    redis.call('HSET', KEYS[3], 'rt', ARGV[3], 'prt', ARGV[2], 'rat', ARGV[4], 'l', ARGV[4], 'ip', ARGV[11], 'ua', ARGV[12])
+    redis.call('EXPIRE', KEYS[3], ttl)
+    extend(KEYS[2], ttl)
+    return {'rotated', ttl}
+  end
   drop()
-  local fields = { ARGV[3], string.sub(presented, 1, ${PREVIOUS_HASH_LENGTH}), b36(s.c), b36(now - s.c), b36(storeNow + ttl * 1000), b36(s.x - s.c) }
+  local fields = { string.sub(ARGV[3], 1, 22), string.sub(presented, 1, ${PREVIOUS_HASH_LENGTH}), b36(s.c), b36(now - s.c), b36(storeNow + ttl * 1000), b36(s.x - s.c) }
   redis.call('HSET', KEYS[1], sid, table.concat(fields, '|'), sid .. ':m', ARGV[7])
   extend(KEYS[1], ttl)
   return {'rotated', ttl}
@@ -86,6 +94,19 @@ end
 if s.p ~= '' and s.p == string.sub(presented, 1, ${PREVIOUS_HASH_LENGTH}) and now - s.l < tonumber(ARGV[6]) then return {'grace', 0} end
 drop()
 return {'reused', 0}`;
+
+// Layout v1 (SESSION_LAYOUT=v1): the previous release's create, unchanged (f820253). KEYS[1] session hash,
+// KEYS[2] the v1 index, KEYS[3..] the keys of the sessions the index held when read. ARGV: sid, ttl,
+// v1 key prefix, then field/value pairs. Also drops index entries whose session has expired.
+export const CREATE_V1 = `
+redis.call('HSET', KEYS[1], unpack(ARGV, 4))
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+for i = 3, #KEYS do
+  if redis.call('EXISTS', KEYS[i]) == 0 then redis.call('SREM', KEYS[2], string.sub(KEYS[i], #ARGV[3] + 1)) end
+end
+redis.call('SADD', KEYS[2], ARGV[1])
+if redis.call('TTL', KEYS[2]) < tonumber(ARGV[2]) then redis.call('EXPIRE', KEYS[2], ARGV[2]) end
+return 1`;
 
 // KEYS[3] the v1 key of this session id. ARGV: sid.
 export const REVOKE = `

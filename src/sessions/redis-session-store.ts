@@ -1,10 +1,12 @@
 // Sessions in Redis, in layout v2 (session-layout.ts): one small hash per user. Sessions written by the
-// previous release (v1) keep working until they lapse or are rotated into v2. Every key of a user shares
-// the hash tag {userId} and every script names every key it touches, so they run on Redis Cluster.
+// previous release (v1) keep working until they lapse or are rotated into v2; with layout 'v1'
+// (SESSION_LAYOUT=v1, while instances of the previous release still run) new sessions are written in v1
+// and v1 sessions rotate in place. Every key of a user shares the hash tag {userId} and every script
+// names every key it touches, so they run on Redis Cluster.
 import { redisFailure, type RedisClient } from '../infra/redis';
-import { decodeV1, decodeV2, encodeMeta, encodeV2, layoutOf, metaField } from './session-layout';
-import { CREATE, LIST, REVOKE, REVOKE_ALL, ROTATE, STALE_KEYS } from './redis-session-scripts';
-import type { Rotation, RotationResult, Session, SessionStore } from './session-store';
+import { decodeV1, decodeV2, encodeMeta, encodeV2, layoutOf, metaField, newV1SessionId, type SessionLayout } from './session-layout';
+import { CREATE, CREATE_V1, LIST, REVOKE, REVOKE_ALL, ROTATE, STALE_KEYS } from './redis-session-scripts';
+import { comparedPart, newSessionId, type Rotation, type RotationResult, type Session, type SessionStore } from './session-store';
 import { storedUserAgent } from './user-agent';
 
 const MAX_ATTEMPTS = 5;
@@ -12,22 +14,34 @@ const MAX_ATTEMPTS = 5;
 /** Scripts with a variable number of keys take it first (ioredis defineCommand without numberOfKeys). */
 interface Scripts {
   portcullisCreate2(user: string, sid: string, auth: string, meta: string, ttl: number, nowMs: number): Promise<number>;
+  portcullisCreateV1(keyCount: number, ...keysThenArgs: (string | number)[]): Promise<number>;
   portcullisRotate2(user: string, index: string, v1Key: string, ...args: (string | number)[]): Promise<[string, number]>;
   portcullisRevoke2(user: string, index: string, v1Key: string, sid: string): Promise<number>;
   portcullisRevokeAll2(keyCount: number, ...keysThenArgs: (string | number)[]): Promise<number>;
   portcullisList2(keyCount: number, ...keysThenArgs: string[]): Promise<number | [string[], (string | string[])[]]>;
 }
 
+export interface RedisSessionStoreOptions {
+  /** The layout new sessions are written in (SESSION_LAYOUT, default v2); both are read either way. */
+  layout?: SessionLayout;
+  /** The clock sessions lapse by (a v2 session carries the instant it lapses). */
+  nowMs?: () => number;
+}
+
 export class RedisSessionStore implements SessionStore {
   private readonly redis: RedisClient & Scripts;
+  private readonly layout: SessionLayout;
+  private readonly nowMs: () => number;
 
-  /** `nowMs` is the clock sessions lapse by (a v2 session carries the instant it lapses). */
   constructor(
     redis: RedisClient,
     private readonly keyPrefix: string,
-    private readonly nowMs: () => number = Date.now,
+    options: RedisSessionStoreOptions = {},
   ) {
+    this.layout = options.layout ?? 'v2';
+    this.nowMs = options.nowMs ?? Date.now;
     redis.defineCommand('portcullisCreate2', { numberOfKeys: 1, lua: CREATE });
+    redis.defineCommand('portcullisCreateV1', { lua: CREATE_V1 });
     redis.defineCommand('portcullisRotate2', { numberOfKeys: 3, lua: ROTATE });
     redis.defineCommand('portcullisRevoke2', { numberOfKeys: 3, lua: REVOKE });
     redis.defineCommand('portcullisRevokeAll2', { lua: REVOKE_ALL });
@@ -60,10 +74,28 @@ export class RedisSessionStore implements SessionStore {
     }
   }
 
+  newId(): string {
+    return this.layout === 'v1' ? newV1SessionId() : newSessionId();
+  }
+
   async create(session: Session, ttlSeconds: number): Promise<void> {
+    if (this.layout === 'v1') return this.createV1(session, ttlSeconds);
     const nowMs = this.nowMs();
     const { auth, meta } = encodeV2({ ...session, userAgent: storedUserAgent(session.userAgent) }, nowMs + ttlSeconds * 1000);
     await this.call(() => this.redis.portcullisCreate2(this.userKey(session.userId), session.id, auth, meta, ttlSeconds, nowMs));
+  }
+
+  /** As the previous release writes a session: its fields, the whole digest, the user agent as sent. */
+  private async createV1(session: Session, ttlSeconds: number): Promise<void> {
+    if (layoutOf(session.id) !== 'v1-or-v2') throw new Error('a session written in layout v1 needs a 22-character id (newId)');
+    const { userId } = session;
+    const fields = { u: userId, rt: session.refreshJtiHash, c: session.createdAt, l: session.lastUsedAt, x: session.expiresAt, ip: session.ip, ua: session.userAgent };
+    const prefix = this.v1Prefix(userId);
+    await this.call(async () => {
+      const sids = await this.redis.smembers(this.v1Index(userId));
+      const keys = [prefix + session.id, this.v1Index(userId), ...sids.map((sid) => prefix + sid)];
+      return this.redis.portcullisCreateV1(keys.length, ...keys, session.id, ttlSeconds, prefix, ...Object.entries(fields).flat());
+    });
   }
 
   async ownerOf(sessionId: string, userId: string): Promise<string | null> {
@@ -133,13 +165,16 @@ export class RedisSessionStore implements SessionStore {
         encodeMeta(rotation.ip, storedUserAgent(rotation.userAgent)),
         this.nowMs(),
         userId,
+        this.layout,
+        rotation.ip,
+        rotation.userAgent,
       ),
     );
     return outcome === 'rotated' ? { outcome, ttlSeconds } : { outcome: outcome as 'grace' | 'reused' | 'missing' };
   }
 
   async isCurrentRefresh(sessionId: string, userId: string, jtiHash: string): Promise<boolean> {
-    return (await this.get(sessionId, userId))?.refreshJtiHash === jtiHash;
+    return (await this.get(sessionId, userId))?.refreshJtiHash === comparedPart(jtiHash);
   }
 
   async revoke(sessionId: string, userId: string): Promise<void> {

@@ -6,12 +6,20 @@
 //            rotation), created (base 36 seconds), last used and hard end (base 36 seconds after
 //            created), and the instant the session lapses (base 36 milliseconds, the store's clock)
 //   <sid>:m  "ip|user agent" (the user agent in its stored form, src/sessions/user-agent.ts)
-// v1 (read, never written): a hash per session, `{userId}:s:<sid>` with u rt prt rat c l x ip ua and a
-// key TTL, listed in the set `{userId}:sessions`. A v1 session moves to v2 when it is next rotated.
-import type { Session } from './session-store';
+// v1 (the previous release's): a hash per session, `{userId}:s:<sid>` with u rt prt rat c l x ip ua and a
+// key TTL, listed in the set `{userId}:sessions`. Under SESSION_LAYOUT=v2 a v1 session moves to v2 when it
+// is next rotated; under v1 (the first step of a rolling upgrade) new sessions are written in v1 and v1
+// sessions rotate in place, so that instances of the previous release beside this one find them.
+// Both layouts are read under either setting.
+import { randomBytes } from 'node:crypto';
+import { comparedPart, type Session } from './session-store';
+
+/** SESSION_LAYOUT: the layout new sessions are written in. */
+export const SESSION_LAYOUTS = ['v2', 'v1'] as const;
+export type SessionLayout = (typeof SESSION_LAYOUTS)[number];
 
 /** v1 session ids are 22 characters (16 random bytes); v2 ids are 16 (12 bytes), so the id says where to look. */
-export const V1_SESSION_ID_LENGTH = 22;
+export const newV1SessionId = (): string => randomBytes(16).toString('base64url');
 const V2_SESSION_ID = /^[A-Za-z0-9_-]{16}$/;
 /** Characters of the previous refresh hash kept for the grace check (66 bits). */
 export const PREVIOUS_HASH_LENGTH = 11;
@@ -31,7 +39,7 @@ const b36 = (value: number): string => Math.max(0, Math.floor(value)).toString(3
 /** The two v2 fields of a new session that lapses at `lapsesAtMs` (the store's clock). */
 export function encodeV2(session: Session, lapsesAtMs: number): { auth: string; meta: string } {
   const { createdAt: c } = session;
-  const auth = [session.refreshJtiHash, '', b36(c), b36(session.lastUsedAt - c), b36(lapsesAtMs), b36(session.expiresAt - c)].join('|');
+  const auth = [comparedPart(session.refreshJtiHash), '', b36(c), b36(session.lastUsedAt - c), b36(lapsesAtMs), b36(session.expiresAt - c)].join('|');
   return { auth, meta: encodeMeta(session.ip, session.userAgent) };
 }
 
@@ -77,8 +85,8 @@ export function decodeV1(sessionId: string, userId: string, hash: Record<string,
   return {
     id: sessionId,
     userId,
-    // v1 kept the whole SHA-256; tokens are now compared on its first 22 characters (hashTokenId).
-    refreshJtiHash: (hash.rt ?? '').slice(0, 22),
+    // v1 keeps the whole SHA-256; tokens are compared on its first 22 characters (hashTokenId).
+    refreshJtiHash: comparedPart(hash.rt ?? ''),
     createdAt: Number(hash.c),
     lastUsedAt: Number(hash.l),
     expiresAt: Number(hash.x),

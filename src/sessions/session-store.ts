@@ -5,7 +5,11 @@ import { createHash, randomBytes } from 'node:crypto';
 export interface Session {
   id: string;
   userId: string;
-  /** The current refresh token's jti hashed (hashTokenId): Redis never holds a usable token. */
+  /**
+   * The current refresh token's jti digested (digestTokenId): Redis never holds a usable token. Stores compare
+   * tokens on its first 22 characters (hashTokenId) and give back only those; layout v1 keeps it whole, as the
+   * previous release compares it.
+   */
   refreshJtiHash: string;
   createdAt: number;
   lastUsedAt: number;
@@ -19,6 +23,7 @@ export interface Session {
 export interface Rotation {
   sessionId: string;
   userId: string;
+  /** Digests (digestTokenId), compared on their first 22 characters like Session.refreshJtiHash. */
   presentedJtiHash: string;
   nextJtiHash: string;
   now: number;
@@ -41,6 +46,8 @@ export type RotationResult =
   | { outcome: 'grace' | 'reused' | 'missing' };
 
 export interface SessionStore {
+  /** A new session id, in the shape this store looks up (in Redis its length says which layout holds it). */
+  newId(): string;
   create(session: Session, ttlSeconds: number): Promise<void>;
   /** The owner of a live session, or null: the hot-path check behind every authenticated request. */
   ownerOf(sessionId: string, userId: string): Promise<string | null>;
@@ -61,8 +68,17 @@ export interface SessionStore {
 /** 96 random bits, 16 characters: the ids of sessions written before layout v2 have 22 (session-layout.ts). */
 export const newSessionId = (): string => randomBytes(12).toString('base64url');
 
+/** The jti's whole SHA-256 in base64url (43 characters): what a session is given (see Session.refreshJtiHash). */
+export const digestTokenId = (jti: string): string => createHash('sha256').update(jti).digest('base64url');
+
+/** Characters of a token digest that tokens are compared on (132 bits). */
+const COMPARED_LENGTH = 22;
+
+/** The part of a digest that tokens are compared on, and that get() gives back. */
+export const comparedPart = (digest: string): string => digest.slice(0, COMPARED_LENGTH);
+
 /** The first 22 base64url characters (132 bits) of the jti's SHA-256. */
-export const hashTokenId = (jti: string): string => createHash('sha256').update(jti).digest('base64url').slice(0, 22);
+export const hashTokenId = (jti: string): string => comparedPart(digestTokenId(jti));
 
 /** User agents are stored for display only; bound their size. */
 export const MAX_USER_AGENT_LENGTH = 256;

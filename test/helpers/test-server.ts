@@ -97,7 +97,7 @@ export async function createTestServer(options: TestServerOptions = {}): Promise
   const redis = openRedis(config, logger);
   if (redis) await waitForRedis(redis, 5_000); // as main.ts does: the first request should not race the connection
   const sessions: SessionStore = redis
-    ? new RedisSessionStore(redis, config.redisKeyPrefix)
+    ? new RedisSessionStore(redis, config.redisKeyPrefix, { layout: config.sessions.layout })
     : (fileResources.memoryStore ??= new MemorySessionStore());
   const keys = config.jwt.keys!;
   const rateLimits = redis

@@ -7,7 +7,7 @@ import { realRedisClusterNodes } from '../helpers/backends';
 import { MemorySessionStore } from '../../src/sessions/memory-session-store';
 import { RedisSessionStore } from '../../src/sessions/redis-session-store';
 import { decodeV2Auth } from '../../src/sessions/session-layout';
-import { hashTokenId, newSessionId, type Rotation, type Session, type SessionStore } from '../../src/sessions/session-store';
+import { digestTokenId, hashTokenId, newSessionId, type Rotation, type Session, type SessionStore } from '../../src/sessions/session-store';
 import { storedUserAgent } from '../../src/sessions/user-agent';
 
 const REFRESH_TTL = 60;
@@ -58,7 +58,7 @@ export function sessionStoreContract(name: string, makeStore: () => Promise<Sess
     });
 
     async function created(overrides: Partial<Session> = {}, ttlSeconds = REFRESH_TTL): Promise<Session> {
-      const session = newSession(overrides);
+      const session = newSession({ id: store.newId(), ...overrides });
       await store.create(session, ttlSeconds);
       return session;
     }
@@ -72,6 +72,19 @@ export function sessionStoreContract(name: string, makeStore: () => Promise<Sess
 
       expect(await store.get(session.id, session.userId)).toEqual(session);
       expect(await store.ownerOf(session.id, session.userId)).toBe(session.userId);
+    });
+
+    it('takes whole token digests, as the auth service passes them, and compares and gives back their first 22 characters', async () => {
+      const [jti, nextJti] = [randomBytes(16).toString('base64url'), randomBytes(16).toString('base64url')];
+      const session = await created({ refreshJtiHash: digestTokenId(jti) });
+
+      expect((await store.get(session.id, session.userId))?.refreshJtiHash).toBe(hashTokenId(jti));
+      expect(await store.isCurrentRefresh(session.id, session.userId, digestTokenId(jti))).toBe(true);
+      const rotation = rotationOf(session, { presentedJtiHash: digestTokenId(jti), nextJtiHash: digestTokenId(nextJti) });
+      expect(await store.rotate(rotation)).toEqual({ outcome: 'rotated', ttlSeconds: REFRESH_TTL });
+      expect(await store.isCurrentRefresh(session.id, session.userId, digestTokenId(nextJti))).toBe(true);
+      expect((await store.get(session.id, session.userId))?.refreshJtiHash).toBe(hashTokenId(nextJti));
+      expect(await store.rotate(rotation)).toEqual({ outcome: 'reused' });
     });
 
     it('answers null from get and ownerOf for another user or an unknown session', async () => {
@@ -276,7 +289,7 @@ export function sessionStoreContract(name: string, makeStore: () => Promise<Sess
     it('revokes every session a user had when revokeAll began, even with new sessions being created meanwhile', async () => {
       const userId = newUserId();
       const before = await Promise.all(Array.from({ length: 5 }, () => created({ userId })));
-      const during = Array.from({ length: 10 }, () => newSession({ userId }));
+      const during = Array.from({ length: 10 }, () => newSession({ id: store.newId(), userId }));
 
       const [revoked] = await Promise.all([store.revokeAll(userId), ...during.map((session) => store.create(session, REFRESH_TTL))]);
 
@@ -320,12 +333,21 @@ if (clusterNodes) {
     if (!(await waitForRedis(cluster, 5_000))) throw new Error(`Redis Cluster at ${clusterNodes} did not answer`);
     return new RedisSessionStore(cluster, redisPrefix);
   });
+  sessionStoreContract('RedisSessionStore writing layout v1 on Redis Cluster', async () => {
+    const cluster = createRedisCluster(clusterNodes.split(',').map((node) => ({ host: node.split(':')[0]!, port: Number(node.split(':')[1]) })));
+    if (!(await waitForRedis(cluster, 5_000))) throw new Error(`Redis Cluster at ${clusterNodes} did not answer`);
+    return new RedisSessionStore(cluster, redisPrefix, { layout: 'v1' });
+  });
 } else {
   it.skip('RedisSessionStore on Redis Cluster (SessionStore contract): no cluster running, start one with npm run cluster:up', () => undefined);
 }
 
 if (redisUrl) {
   sessionStoreContract('RedisSessionStore', async () => new RedisSessionStore(await connectedRedis(redisUrl), redisPrefix));
+  // SESSION_LAYOUT=v1, the first step of a rolling upgrade: new sessions in the previous release's layout.
+  sessionStoreContract('RedisSessionStore writing layout v1', async () =>
+    new RedisSessionStore(await connectedRedis(redisUrl), redisPrefix, { layout: 'v1' }),
+  );
 
   /** The Redis Cluster key slot: CRC16/XMODEM of the hash tag (or the whole key) modulo 16384. */
   function keySlot(key: string): number {

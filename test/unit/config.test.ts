@@ -180,6 +180,12 @@ describe('booleans and enum values', () => {
     expect(production.graphql.introspection).toBe(false);
   });
 
+  it('writes sessions in layout v2 unless SESSION_LAYOUT says v1, and refuses any other layout', () => {
+    expect(loadConfig({}).sessions.layout).toBe('v2');
+    expect(loadConfig({ SESSION_LAYOUT: 'V1' }).sessions.layout).toBe('v1');
+    expect(problemsOf({ SESSION_LAYOUT: 'v3' })).toEqual(['SESSION_LAYOUT must be one of v2, v1 (got "v3")']);
+  });
+
   it('refuses a value that is not a boolean, naming the variable', () => {
     const problems = problemsOf({ COOKIE_SECURE: 'maybe' });
 
