@@ -11,7 +11,7 @@ import { ADMIN_SCOPE, PROFILE_READ_SCOPE, satisfies, type Scope } from './scopes
 
 type FieldDecorator = (prototype: object, propertyKey: string | symbol, descriptor?: PropertyDescriptor) => void;
 
-/** What `@Authorized` took: the ADMIN role or a scope, any one of which is enough. */
+/** What an operation asks for: the ADMIN role (carried by the `admin` scope) or a scope, any one of which is enough. */
 export type Requirement = typeof Role.ADMIN | Scope;
 
 /**

@@ -5,7 +5,7 @@ import { trace } from '@opentelemetry/api';
 import argon2 from 'argon2';
 import pLimit from 'p-limit';
 import type { Config } from '../config/config';
-import { HashingError, HashingProcess } from './hashing/hashing-process';
+import { HashingProcess, MalformedHashError } from './hashing/hashing-process';
 
 export interface PasswordHasher {
   hash(password: string): Promise<string>;
@@ -35,12 +35,12 @@ export class Argon2PasswordHasher implements PasswordHasher {
     return traced('password.hash', () => this.limit(async () => (await this.hashing.run({ op: 'hash', password, options: this.options })) as string));
   }
 
-  /** Fails with SERVICE_UNAVAILABLE when the hashing process died with this verify in it. */
+  /** False for a wrong password or a malformed stored hash; SERVICE_UNAVAILABLE when hashing failed (a dead or hung process, an argon2 error). */
   async verify(hash: string, password: string): Promise<boolean> {
     try {
-      return (await traced('password.verify', () => this.limit(() => this.hashing.run({ op: 'verify', digest: hash, password })))) as boolean;
+      return (await traced('password.verify', () => this.limit(() => this.hashing.run({ op: 'verify', digest: hash, password })))) === true;
     } catch (error) {
-      if (error instanceof HashingError) return false; // a malformed stored hash never authenticates
+      if (error instanceof MalformedHashError) return false; // a malformed stored hash never authenticates
       throw error;
     }
   }

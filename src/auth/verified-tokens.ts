@@ -3,7 +3,7 @@
 // in for the session check, which still runs on every request: a revoked session is refused at once.
 import type { KeyRing, VerificationKey } from './keys';
 
-/** What a cached token was verified with and until when it stays valid. */
+/** What a cached token verified to and with which key (its claims' exp and nbf bound its use). */
 interface Entry<Claims> {
   readonly claims: Claims;
   readonly key: VerificationKey;

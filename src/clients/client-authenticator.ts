@@ -1,5 +1,6 @@
 // The context builder's check for machine-client tokens: a valid client token whose client is still
 // enabled at that secret version (one Redis GET), so disabling or rotating refuses its tokens at once.
+import { CLIENT_SCOPES } from '../auth/scopes';
 import { InvalidTokenError, type TokenService } from '../auth/tokens';
 import type { ClientStateStore } from './service-client';
 
@@ -23,6 +24,8 @@ export class ClientAuthenticator {
       throw error;
     }
     if (!(await this.deps.state.isLive(claims.client_id, claims.ver))) return { principal: null, reason: 'client disabled, rotated or unknown' };
-    return { principal: { clientId: claims.client_id, scopes: claims.scope ? claims.scope.split(' ') : [] } };
+    // Only scopes a client may hold count (never `admin` or `profile:read`), whatever a token or a hand-edited row says.
+    const scopes = claims.scope ? claims.scope.split(' ').filter((scope) => CLIENT_SCOPES.includes(scope)) : [];
+    return { principal: { clientId: claims.client_id, scopes } };
   }
 }

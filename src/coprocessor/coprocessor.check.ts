@@ -35,7 +35,11 @@ export function coprocessorCheck(deps: CallerDeps & { logger: Logger }): (body: 
     if (call.stage !== ROUTER_REQUEST) return { status: 400, body: { error: `stage ${call.stage} is not handled: configure coprocessor.router.request only` } };
     if (call.id === undefined) return { status: 400, body: { error: 'a RouterRequest needs its id' } };
 
-    const { authorization, cookie, hasIdentityHeaders } = readHeaders(call.headers);
+    const { authorization, authorizations, cookie, hasIdentityHeaders } = readHeaders(call.headers);
+    if (authorizations > 1) {
+      // Which one would a subgraph read? Several credentials are refused, never one checked and the others forwarded.
+      return { status: 200, body: breakWith(call, 401, { message: 'More than one Authorization header', code: ErrorCode.UNAUTHENTICATED }) };
+    }
     // The cookie header is parsed only when there is no Bearer token to take first.
     const token = accessTokenFrom({ authorization }, NO_COOKIES) ?? (cookie ? accessTokenFrom({}, parseCookies(cookie)) : undefined);
     let caller;
@@ -62,15 +66,19 @@ export function coprocessorCheck(deps: CallerDeps & { logger: Logger }): (body: 
 /** One pass over the headers, whatever their names' case: the two credentials, and whether any must be stripped. */
 function readHeaders(headers: Record<string, string[]> = {}) {
   let authorization: string | undefined;
+  let authorizations = 0;
   let cookies: string[] | undefined;
   let hasIdentityHeaders = false;
   for (const name in headers) {
     const lower = name.toLowerCase();
-    if (lower === 'authorization') authorization ??= headers[name]![0];
+    if (lower === 'authorization') {
+      authorization ??= headers[name]![0];
+      authorizations += headers[name]!.length;
+    }
     else if (lower === 'cookie') (cookies ??= []).push(...headers[name]!);
     else if (isIdentityHeader(name)) hasIdentityHeaders = true;
   }
-  return { authorization, cookie: cookies?.join('; '), hasIdentityHeaders };
+  return { authorization, authorizations, cookie: cookies?.join('; '), hasIdentityHeaders };
 }
 
 /** A user's claims name their session; a machine client's (`sub` client:<id>) have none. */

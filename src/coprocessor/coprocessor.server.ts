@@ -41,7 +41,8 @@ export function createCoprocessorListener(
     send(response, answer.status, answer.body);
   };
   const server = trackResponses(
-    http.createServer((request, response) => {
+    // Timeouts are checked every second (Node's default is every 30 s, which would let a slow client hold on for 40).
+    http.createServer({ connectionsCheckingInterval: 1_000 }, (request, response) => {
       serve(request, response).catch((error: unknown) => {
         deps.logger.error({ err: error }, 'coprocessor: unhandled error');
         if (!response.headersSent && !response.destroyed) send(response, 500, { error: 'internal error' });
@@ -49,6 +50,7 @@ export function createCoprocessorListener(
     }),
   );
   server.requestTimeout = REQUEST_TIMEOUT_MS;
+  server.headersTimeout = REQUEST_TIMEOUT_MS;
   return {
     server,
     listen: async (port = settings.port, host = settings.host) => `${await listenOn(server, port, host)}${COPROCESSOR_PATH}`,

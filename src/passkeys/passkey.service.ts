@@ -25,6 +25,8 @@ import type { PasskeyRecord, PasskeyRepository } from './passkey';
 import { parseCeremonyResponse, passkeyName, userHandleOf } from './webauthn-input';
 
 export const CHALLENGE_TTL_SECONDS = 5 * 60;
+/** How far apart instances' clocks may be: a claimed sign-in challenge stays claimed this much longer. */
+const CLOCK_SKEW_SECONDS = 60;
 
 export interface PasskeyServiceDeps {
   users: UserRepository;
@@ -184,7 +186,8 @@ export class PasskeyService {
   /** The sign-in challenge callback: one we signed, not expired, and used once (claimed whatever the outcome). */
   private async claimSignIn(challenge: string): Promise<boolean> {
     const secondsLeft = this.deps.signInChallenges.secondsLeft(challenge);
-    return secondsLeft !== null && (await this.deps.challenges.claim(challenge, secondsLeft));
+    // Claimed a minute past its expiry here, so an instance whose clock runs behind cannot take it again.
+    return secondsLeft !== null && (await this.deps.challenges.claim(challenge, secondsLeft + CLOCK_SKEW_SECONDS));
   }
 
   /** The registration challenge callback: takes it (single use) whatever the outcome, true only for the expected purpose. */

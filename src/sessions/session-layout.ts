@@ -1,7 +1,8 @@
 // How a session is laid out in Redis (docs/tokens-and-sessions.md, "Session layout in Redis").
 //
 // v2 (now written): one hash per user, `{userId}:s2`, two small fields per session so that Redis keeps
-// the hash in its compact listpack encoding (every value at most 64 bytes):
+// the hash in its compact listpack encoding (values of at most 64 bytes: the usual case; an IPv6 address
+// with a long user agent or non-ASCII text can exceed it, which only costs that user's hash the compact form):
 //   <sid>    "r|p|c|l|e|x": refresh hash (22), previous refresh hash prefix (11, "" before the first
 //            rotation), created (base 36 seconds), last used and hard end (base 36 seconds after
 //            created), and the instant the session lapses (base 36 milliseconds, the store's clock)

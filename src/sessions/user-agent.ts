@@ -15,15 +15,18 @@ export interface ParsedUserAgent {
 
 /** Separates browser, OS and device in the stored form; never part of a header (a control character). */
 const SEPARATOR = '\u001f';
-/** The longest stored form: it shares one 64-byte Redis value with the IP (session-layout.ts). */
+/** The longest stored form: with an IPv4 address it fits one 64-byte Redis value (session-layout.ts); longer values only cost the user's hash its compact encoding. */
 export const MAX_STORED_USER_AGENT_LENGTH = 48;
 
 /** Headers already reduced (every refresh stores one, and clients send the same few): parsing costs more than a lookup. */
 const recent = new Map<string, string>();
 const RECENT_LIMIT = 1_000;
+/** Longer headers are reduced every time rather than kept as keys: the memo stays under about 0.5 MB. */
+const RECENT_HEADER_LIMIT = 512;
 
 /** What a session keeps of a User-Agent header: about 20-40 characters instead of about 110. */
 export function storedUserAgent(header: string): string {
+  if (header.length > RECENT_HEADER_LIMIT) return reduce(header);
   let stored = recent.get(header);
   if (stored === undefined) {
     stored = reduce(header);

@@ -227,6 +227,17 @@ describe('a RouterRequest whose credentials the service refuses', () => {
     }
   });
 
+  it('breaks with 401 when the request carries more than one Authorization value, even if one of them is valid', async () => {
+    const alice = await registerUser(server);
+    const ambiguous: Array<Record<string, string[]>> = [{ authorization: ['', `Bearer ${alice.accessToken}`] }, { authorization: [`Bearer ${alice.accessToken}`], Authorization: ['Bearer forged'] }];
+    for (const headers of ambiguous) {
+      const response = await coprocess(server, routerRequest(headers));
+      expect(response.body.control).toEqual({ break: 401 });
+      expect(JSON.stringify(response.body)).not.toContain(alice.accessToken);
+      expect(response.body).not.toHaveProperty('context');
+    }
+  });
+
   it('continues anonymously for a stale access cookie, so that login and refresh still pass the router', async () => {
     const alice = await registerUser(server);
     await server.gql(LOGOUT, {}, { token: alice.accessToken });

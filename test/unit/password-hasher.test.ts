@@ -2,8 +2,10 @@
 // wait, so that hashing cannot take every core from the other requests.
 import { readdirSync, readFileSync } from 'node:fs';
 import argon2 from 'argon2';
+import { HashingProcess } from '../../src/auth/hashing/hashing-process';
 import { Argon2PasswordHasher } from '../../src/auth/password';
 import { loadConfig } from '../../src/config/config';
+import { until } from '../helpers/waiting';
 
 const nextTick = () => new Promise((resolve) => setImmediate(resolve));
 const hashers: Argon2PasswordHasher[] = [];
@@ -65,6 +67,24 @@ describe('the hashing process', () => {
     expect(await subject.verify(hash, 'another password')).toBe(false);
     expect(subject.processId).not.toBe(first);
   });
+
+  it('kills a hashing process that stops answering: the request fails with SERVICE_UNAVAILABLE at its deadline, and a new process serves the next', async () => {
+    // Long enough for a start and a hash on a loaded machine; the hung request waits this long once.
+    const hashing = new HashingProcess({ nice: 0, threads: 1, deadlineMs: 3_000 });
+    try {
+      const digest = (await hashing.run({ op: 'hash', password: 'a password', options: { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } })) as string;
+      const hung = hashing.pid!;
+      process.kill(hung, 'SIGSTOP'); // alive, never answering
+      await expect(hashing.run({ op: 'verify', digest, password: 'a password' })).rejects.toMatchObject({ extensions: { code: 'SERVICE_UNAVAILABLE' } });
+      await until(async () => hashing.pid !== hung, 5_000);
+      expect(() => process.kill(hung, 0)).toThrow(); // killed, not left stopped
+
+      expect(await hashing.run({ op: 'verify', digest, password: 'a password' })).toBe(true);
+      expect(hashing.pid).not.toBe(hung);
+    } finally {
+      await hashing.close();
+    }
+  }, 30_000);
 
   it('makes the dummy hash again when the process died while making it', async () => {
     const subject = hasher();

@@ -9,7 +9,8 @@ import argon2 from 'argon2';
 export type HashRequest =
   | { id: number; op: 'hash'; password: string; options: argon2.Options & { type: typeof argon2.argon2id } }
   | { id: number; op: 'verify'; digest: string; password: string };
-export type HashReply = { id: number; value: string | boolean } | { id: number; error: string };
+/** `malformed`: argon2 refused its input (a stored hash that is not a PHC string it reads), not a failure to hash. */
+export type HashReply = { id: number; value: string | boolean } | { id: number; error: string; malformed: boolean };
 
 /**
  * Lowers the threads that hash to `nice`: libuv's pool, where argon2 works. Linux gives each thread
@@ -18,16 +19,31 @@ export type HashReply = { id: number; value: string | boolean } | { id: number; 
  * cannot be told apart (no /proc, or unnamed pool threads) the whole process is lowered.
  */
 async function lowerHashingPriority(nice: number): Promise<void> {
-  await access('.'); // starts libuv's pool: its threads exist from here on
+  await access('.').catch(() => undefined); // starts libuv's pool: its threads exist from here on
   let threads: string[] = [];
   try {
     threads = readdirSync('/proc/self/task');
   } catch {
     // no /proc: the process's priority is all there is
   }
-  const pool = threads.filter((thread) => readFileSync(`/proc/self/task/${thread}/comm`, 'utf8').trim() === 'libuv-worker');
+  const pool = threads.filter((thread) => threadName(thread) === 'libuv-worker');
   const lowered = pool.length > 0 ? pool : ['0', ...threads];
-  for (const thread of lowered) os.setPriority(Number(thread), nice);
+  for (const thread of lowered) {
+    try {
+      // Only ever lowered: raising one (a service already run at a lower priority) needs CAP_SYS_NICE.
+      os.setPriority(Number(thread), Math.max(nice, os.getPriority(Number(thread))));
+    } catch {
+      // a thread gone meanwhile, or not allowed: it hashes at the priority it has, which never stops hashing
+    }
+  }
+}
+
+function threadName(thread: string): string {
+  try {
+    return readFileSync(`/proc/self/task/${thread}/comm`, 'utf8').trim();
+  } catch {
+    return '';
+  }
 }
 
 async function answer(request: HashRequest): Promise<HashReply> {
@@ -35,7 +51,8 @@ async function answer(request: HashRequest): Promise<HashReply> {
     const value = request.op === 'hash' ? await argon2.hash(request.password, request.options) : await argon2.verify(request.digest, request.password);
     return { id: request.id, value };
   } catch (error) {
-    return { id: request.id, error: error instanceof Error ? error.message : String(error) };
+    // argon2 throws TypeError for input it cannot read; anything else (an allocation failure, say) is the hasher's.
+    return { id: request.id, error: error instanceof Error ? error.message : String(error), malformed: error instanceof TypeError };
   }
 }
 

@@ -1,6 +1,7 @@
 // The service's side of the hashing process (hashing-child.ts): sends it hashes and verifies and
-// matches the answers. A child that dies fails the work it held with SERVICE_UNAVAILABLE (fail
-// closed: no login succeeds on a verify that did not run) and is started again for the next one.
+// matches the answers. A child that dies, or hangs past a deadline (then it is killed), fails the work
+// it held with SERVICE_UNAVAILABLE (fail closed: no login succeeds on a verify that did not run) and
+// is started again for the next one.
 import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { ServiceUnavailableError } from '../../errors';
@@ -8,14 +9,18 @@ import type { HashReply, HashRequest } from './hashing-child';
 
 type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
 type Work = WithoutId<HashRequest>;
-type Waiting = { resolve: (value: string | boolean) => void; reject: (error: Error) => void };
+type Waiting = { resolve: (value: string | boolean) => void; reject: (error: Error) => void; deadline: NodeJS.Timeout };
 
 /** Its .ts source under jest (Node strips the types), its .js in dist. */
 const ENTRY = path.join(__dirname, `hashing-child${path.extname(__filename)}`);
 const RESTART_DELAYS_MS = [0, 100, 500, 2_000, 5_000];
+/** A hash takes tens of milliseconds: one still unanswered after this means a hung child, which is killed. */
+const DEADLINE_MS = 10_000;
+/** How long close() waits for the child to leave before it is killed. */
+const CLOSE_GRACE_MS = 5_000;
 
-/** An error the child returned for one request (a malformed hash, say): the child itself is fine. */
-export class HashingError extends Error {}
+/** argon2 refused a request's input (a malformed stored hash): the child itself is fine. */
+export class MalformedHashError extends Error {}
 
 export class HashingProcess {
   private child: ChildProcess | undefined;
@@ -26,8 +31,11 @@ export class HashingProcess {
   private startableAt = 0;
   private closed = false;
 
-  /** `nice`: the child's OS priority (0–19, higher is lower); `threads`: its libuv pool, one per concurrent hash. */
-  constructor(private readonly settings: { nice: number; threads: number }) {}
+  /**
+   * `nice`: the child's OS priority (0–19, higher is lower); `threads`: its libuv pool, one per concurrent
+   * hash; `deadlineMs`: how long one request may go unanswered before the child counts as hung.
+   */
+  constructor(private readonly settings: { nice: number; threads: number; deadlineMs?: number }) {}
 
   /** The child's process id, when one runs (tests kill it). */
   get pid(): number | undefined {
@@ -39,7 +47,12 @@ export class HashingProcess {
     if (!child) return Promise.reject(new ServiceUnavailableError('password hashing'));
     const id = ++this.lastId;
     return new Promise((resolve, reject) => {
-      this.waiting.set(id, { resolve, reject });
+      // Fail closed and start afresh: the kill ends every other request in it too (see gone()).
+      const deadline = setTimeout(() => {
+        this.settle(id, new ServiceUnavailableError('password hashing', new Error('the hashing process did not answer in time')));
+        child.kill('SIGKILL');
+      }, this.settings.deadlineMs ?? DEADLINE_MS);
+      this.waiting.set(id, { resolve, reject, deadline });
       this.hold(child, true);
       child.send({ ...work, id } satisfies HashRequest, (error) => {
         if (error) this.settle(id, new ServiceUnavailableError('password hashing', error));
@@ -54,7 +67,9 @@ export class HashingProcess {
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
     if (child.connected) child.disconnect();
+    const killer = setTimeout(() => child.kill('SIGKILL'), CLOSE_GRACE_MS); // a hung child is not waited for
     await exited;
+    clearTimeout(killer);
   }
 
   private start(): ChildProcess | undefined {
@@ -67,7 +82,8 @@ export class HashingProcess {
     });
     child.on('message', (reply: HashReply) => {
       this.deaths = 0;
-      this.settle(reply.id, 'error' in reply ? new HashingError(reply.error) : undefined, 'value' in reply ? reply.value : undefined);
+      const error = 'error' in reply ? (reply.malformed ? new MalformedHashError(reply.error) : new ServiceUnavailableError('password hashing', new Error(reply.error))) : undefined;
+      this.settle(reply.id, error, 'value' in reply ? reply.value : undefined);
     });
     const gone = () => {
       if (this.child !== child) return;
@@ -87,6 +103,7 @@ export class HashingProcess {
     const waiting = this.waiting.get(id);
     if (!waiting) return;
     this.waiting.delete(id);
+    clearTimeout(waiting.deadline);
     if (error) waiting.reject(error);
     else waiting.resolve(value!);
     if (this.waiting.size === 0 && this.child) this.hold(this.child, false);

@@ -82,6 +82,24 @@ describe('operations refused at the edge are refused by the subgraph too', () =>
     expect((await server.gql(AUDIT, {}, { token })).data?.auditEvents.totalCount).toEqual(expect.any(Number)); // its scope still works
   });
 
+  it('never lets a machine client act with admin or profile:read, even when its stored scopes were edited to hold them', async () => {
+    const alice = await newAccount(server);
+    const client = await newClient(server, ['users:read']);
+    // A hand-edited row (or a future migration) gives the client scopes no client may hold.
+    await server.database.pool.query(`UPDATE service_clients SET scopes = ARRAY['users:read', 'admin', 'profile:read'] WHERE id = $1`, [client.id]);
+    const token = await clientTokenFor(server, client);
+    for (const [operation, variables] of [
+      [SET_ROLE, { id: alice.id, role: 'ADMIN' }],
+      [SESSIONS, {}],
+    ] as const) {
+      const response = await server.gql(operation, variables, { token });
+      expect([operation, codeOf(response)]).toEqual([operation, 'FORBIDDEN']);
+      expect(response.data).toBeNull();
+    }
+    expect(await roleOf(alice.id)).toBe('USER');
+    expect((await server.gql(USERS, {}, { token })).data?.users.totalCount).toEqual(expect.any(Number)); // its real scope still works
+  });
+
   it('goes by the token\'s scopes alone: an ADMIN token without admin is FORBIDDEN on setUserRole, a USER\'s with users:read may list users', async () => {
     const admin = await newAdmin(server);
     const target = await newAccount(server);
