@@ -55,7 +55,11 @@ export class HashingProcess {
       this.waiting.set(id, { resolve, reject, deadline });
       this.hold(child, true);
       child.send({ ...work, id } satisfies HashRequest, (error) => {
-        if (error) this.settle(id, new ServiceUnavailableError('password hashing', error));
+        if (!error) return;
+        // Its channel is closed: the child is dead or dying. The next request must not be sent to it too.
+        this.settle(id, new ServiceUnavailableError('password hashing', error));
+        child.kill('SIGKILL');
+        this.lost(child);
       });
     });
   }
@@ -85,18 +89,20 @@ export class HashingProcess {
       const error = 'error' in reply ? (reply.malformed ? new MalformedHashError(reply.error) : new ServiceUnavailableError('password hashing', new Error(reply.error))) : undefined;
       this.settle(reply.id, error, 'value' in reply ? reply.value : undefined);
     });
-    const gone = () => {
-      if (this.child !== child) return;
-      this.child = undefined;
-      this.startableAt = Date.now() + (RESTART_DELAYS_MS[Math.min(this.deaths, RESTART_DELAYS_MS.length - 1)] ?? 0);
-      this.deaths += 1;
-      for (const id of [...this.waiting.keys()]) this.settle(id, new ServiceUnavailableError('password hashing'));
-    };
-    child.on('exit', gone);
-    child.on('error', () => (child.pid === undefined ? gone() : child.kill())); // a failed spawn has no 'exit'
+    child.on('exit', () => this.lost(child));
+    child.on('error', () => (child.pid === undefined ? this.lost(child) : child.kill())); // a failed spawn has no 'exit'
     this.child = child;
     this.hold(child, false);
     return child;
+  }
+
+  /** The child is gone (or going): its work fails, and the next request starts another, after a delay if it keeps dying. */
+  private lost(child: ChildProcess): void {
+    if (this.child !== child) return;
+    this.child = undefined;
+    this.startableAt = Date.now() + (RESTART_DELAYS_MS[Math.min(this.deaths, RESTART_DELAYS_MS.length - 1)] ?? 0);
+    this.deaths += 1;
+    for (const id of [...this.waiting.keys()]) this.settle(id, new ServiceUnavailableError('password hashing'));
   }
 
   private settle(id: number, error: Error | undefined, value?: string | boolean): void {
