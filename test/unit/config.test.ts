@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { availableParallelism } from 'node:os';
 import { ConfigError, loadConfig, type Config } from '../../src/config/config';
+import { configProblems } from '../helpers/config-problems';
 
 type Env = Record<string, string>;
 
@@ -22,17 +23,6 @@ const PRODUCTION: Env = {
 };
 
 /** The problems of a configuration loadConfig must refuse; fails the test if it is accepted. */
-function problemsOf(env: Env): string[] {
-  let caught: unknown;
-  try {
-    loadConfig(env);
-  } catch (error) {
-    caught = error;
-  }
-  if (!(caught instanceof ConfigError)) throw new Error(`expected a ConfigError, got ${String(caught)}`);
-  for (const problem of caught.problems) expect(problem).not.toContain('\n');
-  return caught.problems;
-}
 
 /** RFC 7638 thumbprint, computed here independently of src/auth/keys.ts. */
 function thumbprint(publicKey: KeyObject): string {
@@ -97,7 +87,7 @@ describe('loadConfig defaults', () => {
     expect(loadConfig({ TRUST_PROXY: 'none' }).http.trustProxy).toBe(false);
     expect(loadConfig({ TRUST_PROXY: '2' }).http.trustProxy).toBe(2);
     expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8' }).http.trustProxy).toEqual(['loopback', '10.0.0.0/8']);
-    expect(problemsOf({ TRUST_PROXY: 'not-an-address' })[0]).toMatch(/^TRUST_PROXY /);
+    expect(configProblems({ TRUST_PROXY: 'not-an-address' })[0]).toMatch(/^TRUST_PROXY /);
   });
 });
 
@@ -113,7 +103,7 @@ describe('durations', () => {
   });
 
   it.each(['15 minutes', '-5', 'abc', '0'])('refuses ACCESS_TOKEN_TTL=%s with a problem naming the variable and the value', (value) => {
-    const problems = problemsOf({ ACCESS_TOKEN_TTL: value });
+    const problems = configProblems({ ACCESS_TOKEN_TTL: value });
 
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(/^ACCESS_TOKEN_TTL /);
@@ -121,25 +111,25 @@ describe('durations', () => {
   });
 
   it('refuses a bad duration in any duration variable, naming that variable', () => {
-    expect(problemsOf({ RATE_LIMIT_REGISTER_PER_IP_WINDOW: '1 hour' })[0]).toMatch(/^RATE_LIMIT_REGISTER_PER_IP_WINDOW /);
-    expect(problemsOf({ SESSION_MAX_AGE: '30days' })[0]).toMatch(/^SESSION_MAX_AGE /);
+    expect(configProblems({ RATE_LIMIT_REGISTER_PER_IP_WINDOW: '1 hour' })[0]).toMatch(/^RATE_LIMIT_REGISTER_PER_IP_WINDOW /);
+    expect(configProblems({ SESSION_MAX_AGE: '30days' })[0]).toMatch(/^SESSION_MAX_AGE /);
   });
 
   it('accepts REFRESH_REUSE_GRACE=0 but refuses a grace longer than 60 seconds', () => {
     expect(loadConfig({ REFRESH_REUSE_GRACE: '0' }).sessions.refreshReuseGrace.seconds).toBe(0);
     expect(loadConfig({ REFRESH_REUSE_GRACE: '60s' }).sessions.refreshReuseGrace.seconds).toBe(60);
-    expect(problemsOf({ REFRESH_REUSE_GRACE: '2m' })[0]).toMatch(/^REFRESH_REUSE_GRACE /);
+    expect(configProblems({ REFRESH_REUSE_GRACE: '2m' })[0]).toMatch(/^REFRESH_REUSE_GRACE /);
   });
 
   it('gives client tokens CLIENT_TOKEN_TTL (default 1h) and refuses one longer than a day', () => {
     expect(loadConfig({}).clients.tokenTtl.seconds).toBe(3600);
     expect(loadConfig({ CLIENT_TOKEN_TTL: '1d' }).clients.tokenTtl.seconds).toBe(86_400);
-    expect(problemsOf({ CLIENT_TOKEN_TTL: '25h' })).toEqual([expect.stringMatching(/^CLIENT_TOKEN_TTL must be at most 1d/)]);
-    expect(problemsOf({ CLIENT_TOKEN_TTL: 'soon' })).toEqual([expect.stringMatching(/^CLIENT_TOKEN_TTL must be whole seconds/)]);
+    expect(configProblems({ CLIENT_TOKEN_TTL: '25h' })).toEqual([expect.stringMatching(/^CLIENT_TOKEN_TTL must be at most 1d/)]);
+    expect(configProblems({ CLIENT_TOKEN_TTL: 'soon' })).toEqual([expect.stringMatching(/^CLIENT_TOKEN_TTL must be whole seconds/)]);
   });
 
   it('refuses an access-token lifetime longer than the refresh-token lifetime', () => {
-    expect(problemsOf({ ACCESS_TOKEN_TTL: '8d' })).toEqual([expect.stringMatching(/^ACCESS_TOKEN_TTL .*REFRESH_TOKEN_TTL/)]);
+    expect(configProblems({ ACCESS_TOKEN_TTL: '8d' })).toEqual([expect.stringMatching(/^ACCESS_TOKEN_TTL .*REFRESH_TOKEN_TTL/)]);
   });
 });
 
@@ -147,18 +137,18 @@ describe('hot-path settings', () => {
   it('accepts USER_CACHE_TTL=0 (no cache) and refuses a value that is no duration', () => {
     expect(loadConfig({ USER_CACHE_TTL: '0' }).userCache.ttl.seconds).toBe(0);
     expect(loadConfig({ USER_CACHE_TTL: '1m', USER_CACHE_SIZE: '500' }).userCache).toMatchObject({ maxEntries: 500 });
-    expect(problemsOf({ USER_CACHE_TTL: 'soon' })).toEqual([
+    expect(configProblems({ USER_CACHE_TTL: 'soon' })).toEqual([
       'USER_CACHE_TTL must be whole seconds or a number with s, m, h or d, like 10s, or 0 for off (got "soon")',
     ]);
-    expect(problemsOf({ USER_CACHE_SIZE: '0' })).toEqual(['USER_CACHE_SIZE must be a whole number from 1 to 9007199254740991 (got "0")']);
+    expect(configProblems({ USER_CACHE_SIZE: '0' })).toEqual(['USER_CACHE_SIZE must be a whole number from 1 to 9007199254740991 (got "0")']);
   });
 
   it('refuses an ARGON2_CONCURRENCY that would take every libuv thread, and accepts it with a larger pool', () => {
-    expect(problemsOf({ ARGON2_CONCURRENCY: '4' })).toEqual([
+    expect(configProblems({ ARGON2_CONCURRENCY: '4' })).toEqual([
       'ARGON2_CONCURRENCY must be below UV_THREADPOOL_SIZE (4), or hashing takes every libuv thread: lower it or raise UV_THREADPOOL_SIZE',
     ]);
     expect(loadConfig({ ARGON2_CONCURRENCY: '4', UV_THREADPOOL_SIZE: '8' }).argon2.concurrency).toBe(4);
-    expect(problemsOf({ ARGON2_CONCURRENCY: '0' })).toEqual(['ARGON2_CONCURRENCY must be a whole number from 1 to 1024 (got "0")']);
+    expect(configProblems({ ARGON2_CONCURRENCY: '0' })).toEqual(['ARGON2_CONCURRENCY must be a whole number from 1 to 1024 (got "0")']);
   });
 });
 
@@ -183,24 +173,24 @@ describe('booleans and enum values', () => {
   it('writes sessions in layout v2 unless SESSION_LAYOUT says v1, and refuses any other layout', () => {
     expect(loadConfig({}).sessions.layout).toBe('v2');
     expect(loadConfig({ SESSION_LAYOUT: 'V1' }).sessions.layout).toBe('v1');
-    expect(problemsOf({ SESSION_LAYOUT: 'v3' })).toEqual(['SESSION_LAYOUT must be one of v2, v1 (got "v3")']);
+    expect(configProblems({ SESSION_LAYOUT: 'v3' })).toEqual(['SESSION_LAYOUT must be one of v2, v1 (got "v3")']);
   });
 
   it('refuses a value that is not a boolean, naming the variable', () => {
-    const problems = problemsOf({ COOKIE_SECURE: 'maybe' });
+    const problems = configProblems({ COOKIE_SECURE: 'maybe' });
 
     expect(problems).toEqual([expect.stringMatching(/^COOKIE_SECURE .*"maybe"/)]);
   });
 
   it('refuses an unknown enum value and lists the allowed ones', () => {
-    expect(problemsOf({ JWT_ALGORITHM: 'none' })).toEqual([expect.stringMatching(/^JWT_ALGORITHM .*HS256, RS256, ES256/)]);
-    expect(problemsOf({ NODE_ENV: 'staging' })).toEqual([expect.stringMatching(/^NODE_ENV /)]);
+    expect(configProblems({ JWT_ALGORITHM: 'none' })).toEqual([expect.stringMatching(/^JWT_ALGORITHM .*HS256, RS256, ES256/)]);
+    expect(configProblems({ NODE_ENV: 'staging' })).toEqual([expect.stringMatching(/^NODE_ENV /)]);
   });
 });
 
 describe('HS256 secrets', () => {
   it('refuses a secret of 31 bytes, naming the variable', () => {
-    const problems = problemsOf({ JWT_SECRET: 'x'.repeat(31), JWT_REFRESH_SECRET: REFRESH_SECRET });
+    const problems = configProblems({ JWT_SECRET: 'x'.repeat(31), JWT_REFRESH_SECRET: REFRESH_SECRET });
 
     expect(problems).toEqual([expect.stringMatching(/^JWT_SECRET .*32 bytes.*31/)]);
   });
@@ -219,7 +209,7 @@ describe('HS256 secrets', () => {
     expect(loadConfig({ JWT_SECRET: sixteen, JWT_REFRESH_SECRET: REFRESH_SECRET }).jwt.keys).toBeDefined();
 
     const thirtyOne = `${'é'.repeat(15)}a`;
-    expect(problemsOf({ JWT_SECRET: REFRESH_SECRET.replace('!', '?'), JWT_REFRESH_SECRET: thirtyOne })).toEqual([
+    expect(configProblems({ JWT_SECRET: REFRESH_SECRET.replace('!', '?'), JWT_REFRESH_SECRET: thirtyOne })).toEqual([
       expect.stringMatching(/^JWT_REFRESH_SECRET .*31/),
     ]);
   });
@@ -234,12 +224,12 @@ describe('HS256 secrets', () => {
   });
 
   it('refuses JWT_REFRESH_SECRET equal to JWT_SECRET', () => {
-    expect(problemsOf({ JWT_SECRET: SECRET, JWT_REFRESH_SECRET: SECRET })).toEqual([expect.stringMatching(/^JWT_REFRESH_SECRET must differ/)]);
+    expect(configProblems({ JWT_SECRET: SECRET, JWT_REFRESH_SECRET: SECRET })).toEqual([expect.stringMatching(/^JWT_REFRESH_SECRET must differ/)]);
   });
 
   it('refuses only one of the two secrets being set, either way round', () => {
-    expect(problemsOf({ JWT_SECRET: SECRET })).toEqual([expect.stringMatching(/JWT_SECRET and JWT_REFRESH_SECRET/)]);
-    expect(problemsOf({ JWT_REFRESH_SECRET: REFRESH_SECRET })).toEqual([expect.stringMatching(/JWT_SECRET and JWT_REFRESH_SECRET/)]);
+    expect(configProblems({ JWT_SECRET: SECRET })).toEqual([expect.stringMatching(/JWT_SECRET and JWT_REFRESH_SECRET/)]);
+    expect(configProblems({ JWT_REFRESH_SECRET: REFRESH_SECRET })).toEqual([expect.stringMatching(/JWT_SECRET and JWT_REFRESH_SECRET/)]);
   });
 });
 
@@ -296,7 +286,7 @@ describe('RS256 and ES256 keys', () => {
       const base = { JWT_ALGORITHM: algorithm, JWT_PRIVATE_KEY: pem(access.privateKey), JWT_REFRESH_PRIVATE_KEY: pem(refresh.privateKey) };
 
       expect(loadConfig({ ...base, JWT_PUBLIC_KEY: publicPem(access.publicKey) }).jwt.keys?.access.kid).toBe(thumbprint(access.publicKey));
-      expect(problemsOf({ ...base, JWT_PUBLIC_KEY: publicPem(refresh.publicKey) })).toEqual([
+      expect(configProblems({ ...base, JWT_PUBLIC_KEY: publicPem(refresh.publicKey) })).toEqual([
         expect.stringMatching(/^JWT_PRIVATE_KEY .*public key does not belong/),
       ]);
     });
@@ -304,7 +294,7 @@ describe('RS256 and ES256 keys', () => {
     it('refuses the same key for access and refresh tokens', () => {
       const key = pem(pairs[algorithm][0].privateKey);
 
-      expect(problemsOf({ JWT_ALGORITHM: algorithm, JWT_PRIVATE_KEY: key, JWT_REFRESH_PRIVATE_KEY: key })).toEqual([
+      expect(configProblems({ JWT_ALGORITHM: algorithm, JWT_PRIVATE_KEY: key, JWT_REFRESH_PRIVATE_KEY: key })).toEqual([
         expect.stringMatching(/^JWT_REFRESH_PRIVATE_KEY must differ/),
       ]);
     });
@@ -312,7 +302,7 @@ describe('RS256 and ES256 keys', () => {
 
   it('refuses a key set both inline and as a file, naming both variables', () => {
     const [access, refresh] = pairs.ES256;
-    const problems = problemsOf({
+    const problems = configProblems({
       JWT_ALGORITHM: 'ES256',
       JWT_PRIVATE_KEY: pem(access.privateKey),
       JWT_PRIVATE_KEY_FILE: writeKey('both.pem', pem(access.privateKey)),
@@ -324,7 +314,7 @@ describe('RS256 and ES256 keys', () => {
 
   it('refuses an unreadable *_FILE, naming the variable and the path', () => {
     const missing = path.join(dir, 'no-such-key.pem');
-    const problems = problemsOf({
+    const problems = configProblems({
       JWT_ALGORITHM: 'ES256',
       JWT_PRIVATE_KEY: pem(pairs.ES256[0].privateKey),
       JWT_REFRESH_PRIVATE_KEY_FILE: missing,
@@ -335,13 +325,13 @@ describe('RS256 and ES256 keys', () => {
   });
 
   it('refuses a value that is neither PEM nor base64 of a PEM', () => {
-    const problems = problemsOf({ JWT_ALGORITHM: 'ES256', JWT_PRIVATE_KEY: 'not a key', JWT_REFRESH_PRIVATE_KEY: pem(pairs.ES256[1].privateKey) });
+    const problems = configProblems({ JWT_ALGORITHM: 'ES256', JWT_PRIVATE_KEY: 'not a key', JWT_REFRESH_PRIVATE_KEY: pem(pairs.ES256[1].privateKey) });
 
     expect(problems).toContainEqual(expect.stringMatching(/^JWT_PRIVATE_KEY must be a PEM key/));
   });
 
   it('refuses an RSA key for ES256', () => {
-    const problems = problemsOf({
+    const problems = configProblems({
       JWT_ALGORITHM: 'ES256',
       JWT_PRIVATE_KEY: pem(pairs.RS256[0].privateKey),
       JWT_REFRESH_PRIVATE_KEY: pem(pairs.ES256[1].privateKey),
@@ -351,7 +341,7 @@ describe('RS256 and ES256 keys', () => {
   });
 
   it('refuses an EC key for RS256', () => {
-    const problems = problemsOf({
+    const problems = configProblems({
       JWT_ALGORITHM: 'RS256',
       JWT_PRIVATE_KEY: pem(pairs.RS256[0].privateKey),
       JWT_REFRESH_PRIVATE_KEY: pem(pairs.ES256[1].privateKey),
@@ -376,7 +366,7 @@ describe('RS256 and ES256 keys', () => {
 
 describe('production', () => {
   it('refuses every embedded default at once, one line each', () => {
-    const problems = problemsOf({ NODE_ENV: 'production' });
+    const problems = configProblems({ NODE_ENV: 'production' });
 
     expect(problems).toHaveLength(5);
     expect(problems).toEqual([
@@ -391,7 +381,7 @@ describe('production', () => {
   it('names the key variables of the chosen algorithm when keys are missing', () => {
     const { JWT_SECRET: _secret, JWT_REFRESH_SECRET: _refresh, ...stores } = PRODUCTION;
 
-    expect(problemsOf({ ...stores, JWT_ALGORITHM: 'RS256' })).toEqual([expect.stringMatching(/JWT_PRIVATE_KEY and JWT_REFRESH_PRIVATE_KEY/)]);
+    expect(configProblems({ ...stores, JWT_ALGORITHM: 'RS256' })).toEqual([expect.stringMatching(/JWT_PRIVATE_KEY and JWT_REFRESH_PRIVATE_KEY/)]);
   });
 
   it('starts with a database, Redis and signing keys set', () => {
@@ -416,17 +406,17 @@ describe('production', () => {
   });
 
   it('refuses REDIS_CLUSTER_NODES that are not host:port, and both REDIS_URL and REDIS_CLUSTER_NODES at once', () => {
-    expect(problemsOf({ ...PRODUCTION, REDIS_URL: '', REDIS_CLUSTER_NODES: '10.0.0.5:6379,redis://10.0.0.6:6379' })).toEqual([
+    expect(configProblems({ ...PRODUCTION, REDIS_URL: '', REDIS_CLUSTER_NODES: '10.0.0.5:6379,redis://10.0.0.6:6379' })).toEqual([
       expect.stringMatching(/^REDIS_CLUSTER_NODES "redis:\/\/10.0.0.6:6379" is not host:port \(like 10.0.0.5:6379,10.0.0.6:6379\)$/),
     ]);
-    expect(problemsOf({ ...PRODUCTION, REDIS_URL: '', REDIS_CLUSTER_NODES: 'cache:99999' })).toEqual([expect.stringMatching(/^REDIS_CLUSTER_NODES "cache:99999" is not host:port/)]);
-    expect(problemsOf({ ...PRODUCTION, REDIS_CLUSTER_NODES: '10.0.0.5:6379' })).toEqual([
+    expect(configProblems({ ...PRODUCTION, REDIS_URL: '', REDIS_CLUSTER_NODES: 'cache:99999' })).toEqual([expect.stringMatching(/^REDIS_CLUSTER_NODES "cache:99999" is not host:port/)]);
+    expect(configProblems({ ...PRODUCTION, REDIS_CLUSTER_NODES: '10.0.0.5:6379' })).toEqual([
       'REDIS_URL and REDIS_CLUSTER_NODES are both set: set REDIS_URL for one Redis node, or REDIS_CLUSTER_NODES for a Redis Cluster, not both',
     ]);
   });
 
   it('refuses store URLs with the wrong scheme', () => {
-    const problems = problemsOf({ ...PRODUCTION, DATABASE_URL: 'mysql://db/portcullis', REDIS_URL: 'http://cache' });
+    const problems = configProblems({ ...PRODUCTION, DATABASE_URL: 'mysql://db/portcullis', REDIS_URL: 'http://cache' });
 
     expect(problems).toEqual([expect.stringMatching(/^DATABASE_URL must be a postgres:/), expect.stringMatching(/^REDIS_URL must be a redis:/)]);
   });
@@ -434,7 +424,7 @@ describe('production', () => {
 
 describe('cookie rules', () => {
   it('refuses COOKIE_SAMESITE=none with COOKIE_SECURE=false', () => {
-    expect(problemsOf({ COOKIE_SAMESITE: 'none', COOKIE_SECURE: 'false' })).toEqual([
+    expect(configProblems({ COOKIE_SAMESITE: 'none', COOKIE_SECURE: 'false' })).toEqual([
       expect.stringMatching(/^COOKIE_SAMESITE=none requires COOKIE_SECURE=true/),
     ]);
   });
@@ -484,7 +474,7 @@ describe('reporting', () => {
 
   it('does not report problems with defaults that stand in for invalid values', () => {
     // ACCESS_TOKEN_TTL's default (15m) is longer than this REFRESH_TOKEN_TTL, but the real problem is the typo.
-    expect(problemsOf({ ACCESS_TOKEN_TTL: '5 min', REFRESH_TOKEN_TTL: '10m' })).toEqual([expect.stringMatching(/^ACCESS_TOKEN_TTL .*"5 min"/)]);
+    expect(configProblems({ ACCESS_TOKEN_TTL: '5 min', REFRESH_TOKEN_TTL: '10m' })).toEqual([expect.stringMatching(/^ACCESS_TOKEN_TTL .*"5 min"/)]);
   });
 });
 

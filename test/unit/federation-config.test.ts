@@ -6,7 +6,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { jwkThumbprint } from '../../src/auth/keys';
-import { ConfigError, loadConfig } from '../../src/config/config';
+import { loadConfig } from '../../src/config/config';
+import { configProblems } from '../helpers/config-problems';
 
 type Env = Record<string, string>;
 
@@ -19,16 +20,6 @@ const SECRET = 'current-access-secret-of-32-bytes!';
 const REFRESH_SECRET = 'current-refresh-secret-of-32-bytes';
 const HS256: Env = { JWT_SECRET: SECRET, JWT_REFRESH_SECRET: REFRESH_SECRET };
 
-function problemsOf(env: Env): string[] {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    for (const problem of error.problems) expect(problem).not.toContain('\n');
-    return error.problems;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 let dir: string;
 beforeAll(() => {
@@ -64,7 +55,7 @@ describe('extra verification keys for RS256/ES256', () => {
 
   it('refuses a private key in a public list, a key of the wrong kind, and garbage, each on its own line', () => {
     const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    const problems = problemsOf({
+    const problems = configProblems({
       ...ES256,
       JWT_PUBLIC_KEYS: privatePem(accessNext.privateKey) + publicPem(rsa.publicKey),
       JWT_REFRESH_PUBLIC_KEYS: 'not a key',
@@ -78,16 +69,16 @@ describe('extra verification keys for RS256/ES256', () => {
   });
 
   it('refuses a key listed for both token kinds, so a refresh token can never verify as an access token', () => {
-    const problems = problemsOf({ ...ES256, JWT_PUBLIC_KEYS: publicPem(refreshNow.publicKey) });
+    const problems = configProblems({ ...ES256, JWT_PUBLIC_KEYS: publicPem(refreshNow.publicKey) });
 
     expect(problems).toEqual([expect.stringMatching(/same key is configured for access and refresh tokens/)]);
   });
 
   it('refuses HMAC secrets under ES256 and extra keys without signing keys', () => {
-    expect(problemsOf({ ...ES256, JWT_VERIFICATION_SECRETS: SECRET })).toEqual([
+    expect(configProblems({ ...ES256, JWT_VERIFICATION_SECRETS: SECRET })).toEqual([
       expect.stringMatching(/^JWT_VERIFICATION_SECRETS holds HMAC secrets, which ES256 does not use/),
     ]);
-    expect(problemsOf({ JWT_ALGORITHM: 'ES256', JWT_PUBLIC_KEYS: publicPem(accessNext.publicKey) })).toEqual([
+    expect(configProblems({ JWT_ALGORITHM: 'ES256', JWT_PUBLIC_KEYS: publicPem(accessNext.publicKey) })).toEqual([
       expect.stringMatching(/^extra verification keys need the signing keys too: set JWT_PRIVATE_KEY/),
     ]);
   });
@@ -106,7 +97,7 @@ describe('extra verification secrets for HS256', () => {
   });
 
   it('refuses a short secret, public keys under HS256, and the refresh secret among the access secrets, all at once', () => {
-    const problems = problemsOf({
+    const problems = configProblems({
       ...HS256,
       JWT_VERIFICATION_SECRETS: `short,${REFRESH_SECRET}`,
       JWT_REFRESH_PUBLIC_KEYS: publicPem(accessNext.publicKey),
@@ -116,7 +107,7 @@ describe('extra verification secrets for HS256', () => {
       expect.stringMatching(/^JWT_VERIFICATION_SECRETS \(entry 1\) must be at least 32 bytes \(got 5\)/),
       expect.stringMatching(/^JWT_REFRESH_PUBLIC_KEYS holds public keys, which HS256 does not use: list extra secrets in JWT_REFRESH_VERIFICATION_SECRETS/),
     ]);
-    expect(problemsOf({ ...HS256, JWT_VERIFICATION_SECRETS: REFRESH_SECRET })).toEqual([
+    expect(configProblems({ ...HS256, JWT_VERIFICATION_SECRETS: REFRESH_SECRET })).toEqual([
       expect.stringMatching(/same key is configured for access and refresh tokens/),
     ]);
   });
@@ -135,25 +126,25 @@ describe('ROLE_SCOPES', () => {
   });
 
   it('refuses a role left out, or given scopes without profile:read, in one line naming the fix, since me would answer FORBIDDEN', () => {
-    expect(problemsOf({ ROLE_SCOPES: 'ADMIN=profile:read admin users:read' })).toEqual([
+    expect(configProblems({ ROLE_SCOPES: 'ADMIN=profile:read admin users:read' })).toEqual([
       'ROLE_SCOPES gives USER no profile:read, which `me` requires (a role left out gets no scopes): add it, like USER=profile:read',
     ]);
-    expect(problemsOf({ ROLE_SCOPES: 'USER=orders:read;ADMIN=admin' })).toEqual([
+    expect(configProblems({ ROLE_SCOPES: 'USER=orders:read;ADMIN=admin' })).toEqual([
       'ROLE_SCOPES gives USER and ADMIN no profile:read, which `me` requires (a role left out gets no scopes): add it, like USER=profile:read;ADMIN=profile:read',
     ]);
   });
 
   it('refuses ADMIN without admin (the scope ADMIN-only operations require) and any other role with it, since the scope stands for the role', () => {
-    expect(problemsOf({ ROLE_SCOPES: 'USER=profile:read;ADMIN=profile:read users:read' })).toEqual([
+    expect(configProblems({ ROLE_SCOPES: 'USER=profile:read;ADMIN=profile:read users:read' })).toEqual([
       'ROLE_SCOPES gives ADMIN no admin, which ADMIN-only operations require: add it, like ADMIN=profile:read,users:read,admin',
     ]);
-    expect(problemsOf({ ROLE_SCOPES: 'USER=profile:read admin;ADMIN=profile:read admin' })).toEqual([
+    expect(configProblems({ ROLE_SCOPES: 'USER=profile:read admin;ADMIN=profile:read admin' })).toEqual([
       'ROLE_SCOPES gives USER admin, which stands for the ADMIN role: only ADMIN may hold it',
     ]);
   });
 
   it('refuses an unknown role, a repeated role and a scope with a quote, in one line with an example', () => {
-    const problems = problemsOf({ ROLE_SCOPES: 'OWNER=all;USER=a;USER=b;ADMIN=say"hi"' });
+    const problems = configProblems({ ROLE_SCOPES: 'OWNER=all;USER=a;USER=b;ADMIN=say"hi"' });
 
     expect(problems).toEqual([expect.stringMatching(/^ROLE_SCOPES "OWNER=all" must be ROLE=scope scope.*lists USER twice.*"say"hi"" is not a scope.*\(like USER=/)]);
   });
@@ -175,7 +166,7 @@ describe('PUBLIC_URL and FEDERATION_AUTH_DIRECTIVES', () => {
   });
 
   it('refuse another scheme and a non-boolean, one line each', () => {
-    expect(problemsOf({ PUBLIC_URL: 'ftp://auth.example.com', FEDERATION_AUTH_DIRECTIVES: 'sometimes' })).toEqual([
+    expect(configProblems({ PUBLIC_URL: 'ftp://auth.example.com', FEDERATION_AUTH_DIRECTIVES: 'sometimes' })).toEqual([
       'PUBLIC_URL must be a https: or http:// URL',
       'FEDERATION_AUTH_DIRECTIVES must be true or false (got "sometimes")',
     ]);
@@ -190,11 +181,11 @@ describe('COPROCESSOR_PORT and COPROCESSOR_HOST', () => {
   });
 
   it('refuse the public port, a port out of range, and a host without a port, one line each', () => {
-    expect(problemsOf({ PORT: '4000', COPROCESSOR_PORT: '4000' })).toEqual([
+    expect(configProblems({ PORT: '4000', COPROCESSOR_PORT: '4000' })).toEqual([
       'COPROCESSOR_PORT must differ from PORT: the coprocessor needs a listener the public cannot reach',
     ]);
-    expect(problemsOf({ COPROCESSOR_PORT: '70000' })).toEqual(['COPROCESSOR_PORT must be a whole number from 0 to 65535 (got "70000")']);
-    expect(problemsOf({ COPROCESSOR_HOST: '0.0.0.0' })).toEqual([
+    expect(configProblems({ COPROCESSOR_PORT: '70000' })).toEqual(['COPROCESSOR_PORT must be a whole number from 0 to 65535 (got "70000")']);
+    expect(configProblems({ COPROCESSOR_HOST: '0.0.0.0' })).toEqual([
       'COPROCESSOR_HOST is set but COPROCESSOR_PORT is not: set COPROCESSOR_PORT (like 4001) to serve the coprocessor',
     ]);
   });

@@ -1,15 +1,7 @@
 // The mail and recovery part of loadConfig (SPEC §10): defaults, link templates, and production's SMTP rule.
-import { ConfigError, loadConfig } from '../../src/config/config';
+import { loadConfig } from '../../src/config/config';
+import { configProblems } from '../helpers/config-problems';
 
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 it('defaults to the dev mailbox under DATA_DIR/mail, optional verification and the SPEC link formats', () => {
   const config = loadConfig({ DATA_DIR: '/tmp/somewhere' });
@@ -41,14 +33,14 @@ it('fills APP_URL into the link templates, without a trailing slash', () => {
 });
 
 it('refuses a link template without {token} or that is no http(s) URL, with a fix-it line each', () => {
-  expect(problemsOf({ VERIFY_EMAIL_URL: '{APP_URL}/verify', CONFIRM_EMAIL_URL: 'javascript:alert({token})' })).toEqual([
+  expect(configProblems({ VERIFY_EMAIL_URL: '{APP_URL}/verify', CONFIRM_EMAIL_URL: 'javascript:alert({token})' })).toEqual([
     expect.stringMatching(/^VERIFY_EMAIL_URL must be an http\(s\) URL containing \{token\}, like /),
     expect.stringMatching(/^CONFIRM_EMAIL_URL must be an http\(s\) URL containing \{token\}/),
   ]);
 });
 
 it('refuses SMTP_URL of another scheme and an unknown EMAIL_VERIFICATION, and reads the latter case-insensitively', () => {
-  expect(problemsOf({ SMTP_URL: 'http://mail', EMAIL_VERIFICATION: 'sometimes' })).toEqual([
+  expect(configProblems({ SMTP_URL: 'http://mail', EMAIL_VERIFICATION: 'sometimes' })).toEqual([
     expect.stringMatching(/^SMTP_URL must be a smtp: or smtps:\/\/ URL/),
     expect.stringMatching(/^EMAIL_VERIFICATION must be one of off, optional, required/),
   ]);
@@ -65,10 +57,10 @@ it('requires SMTP_URL in production: the dev mailbox is for development', () => 
     DATA_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
   };
 
-  expect(problemsOf(production)).toEqual([expect.stringMatching(/^SMTP_URL is required in production \(like smtp:\/\/user:pass@/)]);
+  expect(configProblems(production)).toEqual([expect.stringMatching(/^SMTP_URL is required in production \(like smtp:\/\/user:pass@/)]);
   expect(loadConfig({ ...production, SMTP_URL: 'smtps://u:p@mail.example.com:465' }).mail.smtpUrl).toBe('smtps://u:p@mail.example.com:465');
 });
 
 it('refuses MAIL_MAX_ATTEMPTS outside 1–50', () => {
-  expect(problemsOf({ MAIL_MAX_ATTEMPTS: '0' })).toEqual([expect.stringMatching(/^MAIL_MAX_ATTEMPTS must be a whole number from 1 to 50/)]);
+  expect(configProblems({ MAIL_MAX_ATTEMPTS: '0' })).toEqual([expect.stringMatching(/^MAIL_MAX_ATTEMPTS must be a whole number from 1 to 50/)]);
 });

@@ -3,22 +3,14 @@
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ConfigError, loadConfig } from '../../src/config/config';
+import { loadConfig } from '../../src/config/config';
 import { DataCipher } from '../../src/crypto/data-cipher';
 import { loadOrCreateDevDataKeys } from '../../src/infra/dev-keys';
+import { configProblems } from '../helpers/config-problems';
 
 const KEY = Buffer.alloc(32, 1).toString('base64');
 const OLD = Buffer.alloc(32, 2).toString('base64');
 
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('DATA_ENCRYPTION_KEY', () => {
   it('takes a 32-byte base64 key, with retired keys for rotation', () => {
@@ -39,12 +31,12 @@ describe('DATA_ENCRYPTION_KEY', () => {
     ['a bad retired key', { DATA_ENCRYPTION_KEY: KEY, DATA_ENCRYPTION_OLD_KEYS: `${OLD},short` }, /^DATA_ENCRYPTION_OLD_KEYS entry 2 must decode to 32 bytes/],
     ['retired keys without a current one', { DATA_ENCRYPTION_OLD_KEYS: OLD }, /^DATA_ENCRYPTION_OLD_KEYS is set but DATA_ENCRYPTION_KEY is not/],
   ])('refuses %s with one line naming the fix', (_name, env, line) => {
-    expect(problemsOf(env)).toEqual([expect.stringMatching(line)]);
+    expect(configProblems(env)).toEqual([expect.stringMatching(line)]);
   });
 
   it('is required in production', () => {
     const production = { NODE_ENV: 'production', DATABASE_URL: 'postgresql://db/p', REDIS_URL: 'redis://cache', JWT_SECRET: 'a'.repeat(32), JWT_REFRESH_SECRET: 'b'.repeat(32), SMTP_URL: 'smtp://mail.internal:587' };
-    expect(problemsOf(production)).toEqual([expect.stringMatching(/^DATA_ENCRYPTION_KEY is required in production \(32 random bytes, base64: openssl rand -base64 32\)/)]);
+    expect(configProblems(production)).toEqual([expect.stringMatching(/^DATA_ENCRYPTION_KEY is required in production \(32 random bytes, base64: openssl rand -base64 32\)/)]);
     expect(loadConfig({ ...production, DATA_ENCRYPTION_KEY: KEY }).env).toBe('production');
   });
 });
@@ -90,6 +82,6 @@ describe('WebAuthn relying party', () => {
     ['an origin with a path', { WEBAUTHN_ORIGINS: 'http://localhost:3000/app' }, /^WEBAUTHN_ORIGINS "http:\/\/localhost:3000\/app" is not an origin/],
     ['a TOTP issuer with a colon', { TOTP_ISSUER: 'Acme: prod' }, /^TOTP_ISSUER must not contain ":"/],
   ])('refuses %s with one line', (_name, env, line) => {
-    expect(problemsOf(env)).toEqual([expect.stringMatching(line)]);
+    expect(configProblems(env)).toEqual([expect.stringMatching(line)]);
   });
 });

@@ -1,7 +1,8 @@
 // OIDC_PROVIDERS and each provider's OIDC_<ID>_* (SPEC §12): defaults, and every mistake refused with
 // one line that says how to fix it. Also where a sign-in may send the browser back to (redirect_to).
-import { ConfigError, loadConfig } from '../../src/config/config';
+import { loadConfig } from '../../src/config/config';
 import { allowedRedirect } from '../../src/oidc/redirect-target';
+import { configProblems } from '../helpers/config-problems';
 
 const BASE = { PUBLIC_URL: 'https://auth.example.com' };
 const PRODUCTION = {
@@ -20,15 +21,6 @@ const GOOGLE = {
   OIDC_GOOGLE_CLIENT_SECRET: 'shh',
 };
 
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  throw new Error('expected the configuration to be refused');
-}
 
 describe('OpenID providers in the configuration', () => {
   it('has none by default, and APP_URL defaults to http://localhost:3000', () => {
@@ -77,7 +69,7 @@ describe('OpenID providers in the configuration', () => {
     ['a provider listed twice', { OIDC_PROVIDERS: 'google,google' }, 'OIDC_PROVIDERS lists google twice: list each provider once'],
     ['a variable for a provider not listed', { OIDC_GOGLE_CLIENT_ID: 'typo' }, 'OIDC_GOGLE_CLIENT_ID is set but gogle is not in OIDC_PROVIDERS: add gogle to OIDC_PROVIDERS or remove OIDC_GOGLE_CLIENT_ID'],
   ])('refuses %s with one line naming the fix', (_case, change, problem) => {
-    expect(problemsOf({ ...BASE, ...GOOGLE, ...change })).toEqual([problem]);
+    expect(configProblems({ ...BASE, ...GOOGLE, ...change })).toEqual([problem]);
   });
 
   it('builds the callback URL from PUBLIC_URL, never from a request', () => {
@@ -89,19 +81,19 @@ describe('OpenID providers in the configuration', () => {
   });
 
   it('refuses an http issuer in production', () => {
-    expect(problemsOf({ ...PRODUCTION, ...BASE, ...GOOGLE, OIDC_GOOGLE_ISSUER: 'http://accounts.google.com' })).toEqual([
+    expect(configProblems({ ...PRODUCTION, ...BASE, ...GOOGLE, OIDC_GOOGLE_ISSUER: 'http://accounts.google.com' })).toEqual([
       'OIDC_GOOGLE_ISSUER must be an https URL without query or fragment, like https://accounts.google.com (got "http://accounts.google.com")',
     ]);
   });
 
   it('needs PUBLIC_URL in production: the callback registered at each provider is built from it', () => {
-    expect(problemsOf({ ...PRODUCTION, ...GOOGLE })).toEqual([
+    expect(configProblems({ ...PRODUCTION, ...GOOGLE })).toEqual([
       'OIDC_PROVIDERS needs PUBLIC_URL (the service as browsers reach it, like https://auth.example.com): each provider redirects to PUBLIC_URL/auth/oidc/<id>/callback',
     ]);
   });
 
   it('reports every problem at once', () => {
-    expect(problemsOf({ OIDC_PROVIDERS: 'a,b', APP_URL: 'ftp://x' })).toHaveLength(5); // APP_URL, a and b's issuer and client id
+    expect(configProblems({ OIDC_PROVIDERS: 'a,b', APP_URL: 'ftp://x' })).toHaveLength(5); // APP_URL, a and b's issuer and client id
   });
 });
 
