@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { Cluster, Redis } from 'ioredis';
 import pg from 'pg';
 import { migrate } from '../src/infra/migrate';
-import { adminQuery, withDatabase } from './helpers/backends';
+import { adminQuery, postgresAnswers, withDatabase } from './helpers/backends';
 
 const DEFAULT_DATABASE_URL = 'postgresql://postgres@127.0.0.1:5432/postgres';
 const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
@@ -54,19 +54,6 @@ export default async function globalSetup(): Promise<void> {
 /** The same rule as jest.config.js: outside CI, no Chromium leaves the browser tests out. */
 function chromiumFound(): boolean {
   return existsSync(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium');
-}
-
-async function postgresAnswers(url: string): Promise<boolean> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
 }
 
 async function redisAnswers(url: string): Promise<boolean> {

@@ -55,3 +55,17 @@ export async function adminQuery(url: string, sql: string): Promise<void> {
 }
 
 export const newRedisPrefix = (): string => `portcullis-test:${randomBytes(6).toString('hex')}:`;
+
+/** Whether PostgreSQL at `url` accepts a connection and answers a query (within 2 s). */
+export async function postgresAnswers(url: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}

@@ -9,7 +9,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { logIn, newAccount } from '../helpers/accounts';
 import { LOGOUT, ME, REFRESH } from '../helpers/graphql';
-import { realPostgresUrl } from '../helpers/backends';
+import { postgresAnswers, realPostgresUrl } from '../helpers/backends';
 import { createTestServer, releaseTestResources, type TestServer } from '../helpers/test-server';
 import { migrate } from '../../src/infra/migrate';
 import { freePort, until } from '../helpers/waiting';
@@ -63,18 +63,7 @@ const SESSIONS = /* GraphQL */ `query { sessions { id } }`;
     const asRoot = process.getuid?.() === 0;
     bouncer = spawn(PGBOUNCER, [...(asRoot ? ['-u', 'nobody'] : []), path.join(dir, 'pgbouncer.ini')], { stdio: 'ignore' });
     bouncedUrl = `postgresql://${target.username || 'postgres'}@127.0.0.1:${port}/portcullis`;
-    await until(async () => {
-      const client = new pg.Client({ connectionString: bouncedUrl });
-      try {
-        await client.connect();
-        await client.query('SELECT 1');
-        return true;
-      } catch {
-        return false;
-      } finally {
-        await client.end().catch(() => undefined);
-      }
-    }, 10_000);
+    await until(() => postgresAnswers(bouncedUrl), 10_000);
 
     a = await createTestServer({ databaseUrl: bouncedUrl });
     b = await createTestServer({ shareWith: a });
